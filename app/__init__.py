@@ -1,0 +1,1 @@
+"""Tandem: performance learning management, API first."""

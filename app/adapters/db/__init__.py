@@ -1,0 +1,1 @@
+"""SQLAlchemy Core over asyncpg (PostgreSQL) or aiosqlite (the embedded SQLite file)."""

@@ -1,0 +1,165 @@
+"""RFC 9457 problem details: the one place errors become HTTP responses."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.domain.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    Unauthenticated,
+)
+from app.observability import request_id_var
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "urn:tandem:problem:"
+logger = logging.getLogger(__name__)
+
+_STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    NotFound: 404,
+    InvalidInput: 422,
+    InvalidTransition: 409,
+    Conflict: 409,
+    Unauthenticated: 401,
+    Forbidden: 403,
+}
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+class ProblemFieldError(BaseModel):
+    field: str = Field(
+        description="Where the input is wrong, e.g. `body.roles.0` or `query.limit`."
+    )
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document (`application/problem+json`)."""
+
+    type: str = Field(
+        description="A URI naming the kind of problem, e.g. urn:tandem:problem:not_found."
+    )
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[ProblemFieldError] | None = Field(
+        None, description="For invalid input: every offending field and why."
+    )
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str | None,
+    request: Request,
+    *,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    problem = Problem(
+        type=f"{PROBLEM_TYPE_BASE}{code}",
+        title=_TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        request_id=request_id_var.get(),
+        errors=[ProblemFieldError(field=e.field, message=e.message) for e in errors]
+        if errors
+        else None,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _status_of(error: DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in _STATUS_BY_ERROR:
+            return _STATUS_BY_ERROR[kind]
+    return 400
+
+
+def _located(field: str, request: Request) -> str:
+    """Domain errors name fields relative to the input; say whether it was the query or body."""
+    root = field.split(".", 1)[0]
+    return f"query.{field}" if root in request.query_params else f"body.{field}"
+
+
+async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
+    status = _status_of(error)
+    errors = None
+    if isinstance(error, InvalidInput):
+        errors = [FieldError(_located(e.field, request), e.message) for e in error.errors]
+    headers = {"WWW-Authenticate": 'Bearer realm="tandem"'} if status == 401 else None
+    return problem_response(
+        status, error.code, error.detail, request, errors=errors, headers=headers
+    )
+
+
+async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    errors = [
+        FieldError(".".join(str(part) for part in item["loc"]), item["msg"])
+        for item in error.errors()
+    ]
+    return problem_response(
+        422, "invalid_input", "The request does not match the schema.", request, errors=errors
+    )
+
+
+async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    code = _TITLES.get(error.status_code, "error").lower().replace(" ", "_")
+    detail = error.detail if isinstance(error.detail, str) else None
+    return problem_response(error.status_code, code, detail, request, headers=error.headers)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    logger.exception("Unhandled error", extra={"path": request.url.path})
+    return problem_response(
+        500, "internal_error", "Something went wrong on our side; quote the request id.", request
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict]:
+    """OpenAPI entries so clients see the problem schema on each route's error statuses."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _TITLES[status],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

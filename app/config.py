@@ -1,0 +1,59 @@
+"""Every setting Tandem reads, from TANDEM_* environment variables (or a .env file).
+
+The defaults are the embedded mode: a SQLite file in the working directory and the scheduler
+running inside the API process, so that `tandem serve` works on a fresh machine.
+"""
+
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TANDEM_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite+aiosqlite:///tandem.db",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///FILE (embedded) or "
+        "postgresql+asyncpg://USER:PASSWORD@HOST/DB (production).",
+    )
+    database_pool_size: int = Field(10, ge=1, description="PostgreSQL connections per process.")
+    redis_url: str | None = Field(
+        None, description="redis://HOST:PORT/DB; without it the scheduler runs in-process."
+    )
+    jwt_secret: SecretStr | None = Field(
+        None, description="Key that signs bearer tokens; bearer tokens are refused without it."
+    )
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_issuer: str | None = Field(None, description="Required `iss` claim, when set.")
+    jwt_audience: str | None = Field(None, description="Required `aud` claim, when set.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated browser origins allowed to call the API.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    graphql_max_depth: int = Field(12, ge=1)
+    graphql_max_tokens: int = Field(2000, ge=1)
+    graphql_max_aliases: int = Field(15, ge=1)
+    api_key_retention_days: int = Field(
+        90, ge=1, description="Days a revoked or expired API key is kept before it is purged."
+    )
+    shutdown_grace_seconds: int = Field(20, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_origins(cls, values: dict) -> dict:
+        origins = values.get("cors_origins")
+        if isinstance(origins, str):
+            values["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
+        return values
+
+    @cached_property
+    def embedded(self) -> bool:
+        """True when the database is a local SQLite file (the zero-setup mode)."""
+        return self.database_url.startswith("sqlite")

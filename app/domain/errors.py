@@ -1,0 +1,66 @@
+"""Domain errors. They carry no transport status: each adapter maps them once."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One reason an input was refused; `field` is a dotted path such as `body.roles.0`."""
+
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """Base of every error the domain or the services raise on purpose."""
+
+    code = "domain_error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or exists in another tenant (the caller cannot tell which)."""
+
+    code = "not_found"
+
+    def __init__(self, kind: str, identifier: object) -> None:
+        super().__init__(f"{kind} {identifier} was not found.")
+        self.kind = kind
+        self.identifier = identifier
+
+
+class InvalidInput(DomainError):
+    """The request is well-formed but breaks a rule; `errors` says where."""
+
+    code = "invalid_input"
+
+    def __init__(self, detail: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (a duplicate, a concurrent change)."""
+
+    code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    """A lifecycle move the state machine does not allow from the current state."""
+
+    code = "invalid_transition"
+
+
+class Unauthenticated(DomainError):
+    """No credentials, or credentials that do not prove who the caller is."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    """The caller is known but their roles do not allow this."""
+
+    code = "forbidden"

@@ -1,0 +1,1 @@
+"""The GraphQL adapter: Strawberry types and resolvers that call the same services as REST."""

@@ -1,0 +1,158 @@
+"""Composition root: the one module that knows every concrete class and wires them together."""
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncEngine
+from strawberry.fastapi import GraphQLRouter
+
+from app.adapters.db.engine import DatabaseProbe, create_engine
+from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from app.adapters.redis import RedisProbe
+from app.adapters.security.jwt import BearerTokensDisabled, JwtVerifier
+from app.api import api_keys, identity, operations
+from app.api.deps import OptionalActorDep, ServicesDep
+from app.api.middleware import HttpMetrics, RequestContextMiddleware
+from app.api.problems import install_problem_handlers
+from app.config import Settings
+from app.domain.errors import Unauthenticated
+from app.domain.ports import DependencyProbe, TokenVerifier
+from app.graphql.context import GraphQLContext
+from app.graphql.schema import build_schema
+from app.services.context import ServiceContext
+from app.workers.jobs import CRON_JOBS, SERVICES
+from app.workers.scheduler import InProcessScheduler
+from app.workers.settings import worker_settings
+
+DESCRIPTION = """Tandem links learning and performance through capabilities: scales, role
+scorecards, multi-rater assessments, gap analysis, generated development plans and the workflows
+that close the loop.
+
+Authenticate with `Authorization: Bearer <API key or JWT>` or `X-API-Key: <API key>`. Errors are
+RFC 9457 `application/problem+json`. Lists are keyset-paginated: pass `next_cursor` back as
+`cursor`. The same operations are available over GraphQL at `/graphql`."""
+
+
+def build_services(settings: Settings, engine: AsyncEngine) -> ServiceContext:
+    verifier: TokenVerifier = (
+        JwtVerifier(
+            settings.jwt_secret.get_secret_value(),
+            algorithm=settings.jwt_algorithm,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+        if settings.jwt_secret
+        else BearerTokensDisabled()
+    )
+    probes: list[DependencyProbe] = [DatabaseProbe(engine)]
+    if settings.redis_url:
+        probes.append(RedisProbe(settings.redis_url))
+    return ServiceContext(
+        uow=SqlUnitOfWorkFactory(engine),
+        token_verifier=verifier,
+        probes=probes,
+        api_key_retention_days=settings.api_key_retention_days,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
+        services = build_services(settings, engine)
+        app.state.services = services
+        scheduler = None
+        if not settings.redis_url:
+            scheduler = InProcessScheduler(CRON_JOBS, {SERVICES: services})
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                await scheduler.stop(settings.shutdown_grace_seconds)
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Tandem",
+        version=version("tandem"),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.include_router(operations.router)
+    app.include_router(identity.router)
+    app.include_router(api_keys.router)
+    schema = build_schema(
+        max_depth=settings.graphql_max_depth,
+        max_tokens=settings.graphql_max_tokens,
+        max_aliases=settings.graphql_max_aliases,
+    )
+    app.include_router(
+        GraphQLRouter(schema, context_getter=graphql_context, include_in_schema=False),
+        prefix="/graphql",
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Location", "ETag"],
+        )
+    registry = CollectorRegistry()
+    app.state.metrics_registry = registry
+    app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(registry))
+    return app
+
+
+async def graphql_context(
+    request: Request, services: ServicesDep, caller: OptionalActorDep
+) -> GraphQLContext:
+    """The same authentication as REST. Only the GraphiQL page itself is served without it."""
+    if caller is None and not _is_ide_page(request):
+        raise Unauthenticated("Credentials are required: an API key or a bearer token.")
+    return GraphQLContext(services=services, caller=caller)
+
+
+def _is_ide_page(request: Request) -> bool:
+    return (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+def build_worker_settings(settings: Settings) -> type:
+    """arq settings for `tandem worker`: the job functions with their services wired in."""
+    if not settings.redis_url:
+        raise RuntimeError(
+            "The worker needs TANDEM_REDIS_URL; without Redis, `tandem serve` "
+            "runs the scheduled jobs in-process."
+        )
+    engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
+
+    async def open_services() -> ServiceContext:
+        return build_services(settings, engine)
+
+    return worker_settings(settings.redis_url, open_services, engine.dispose)
+
+
+def openapi_document(app: FastAPI) -> str:
+    return json.dumps(app.openapi(), indent=2, ensure_ascii=False) + "\n"
+
+
+def graphql_sdl(settings: Settings | None = None) -> str:
+    settings = settings or Settings()
+    schema = build_schema(
+        max_depth=settings.graphql_max_depth,
+        max_tokens=settings.graphql_max_tokens,
+        max_aliases=settings.graphql_max_aliases,
+    )
+    return schema.as_str() + "\n"
