@@ -18,7 +18,7 @@ from app.adapters.security.jwt import BearerTokensDisabled, JwtVerifier
 from app.api import api_keys, identity, operations
 from app.api.deps import OptionalActorDep, ServicesDep
 from app.api.middleware import HttpMetrics, RequestContextMiddleware
-from app.api.problems import install_problem_handlers
+from app.api.problems import install_problem_handlers, install_problem_openapi
 from app.config import Settings
 from app.domain.errors import Unauthenticated
 from app.domain.ports import DependencyProbe, TokenVerifier
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    install_problem_openapi(app)
     app.include_router(operations.router)
     app.include_router(identity.router)
     app.include_router(api_keys.router)

@@ -53,6 +53,10 @@ class ApiKeyOut(BaseModel):
         )
 
 
+class ApiKeyPage(PageOut[ApiKeyOut]):
+    pass
+
+
 class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="The whole key. It is shown only in this response: store it now.")
 
@@ -81,10 +85,10 @@ async def create_api_key(
 
 
 @router.get(
-    "", response_model=PageOut[ApiKeyOut], summary="List API keys", responses=problem_responses(422)
+    "", response_model=ApiKeyPage, summary="List API keys", responses=problem_responses(422)
 )
-async def list_api_keys(uow: UowDep, actor: ActorDep, page: PageDep) -> PageOut[ApiKeyOut]:
-    return PageOut.of(await api_keys.list_api_keys(uow, actor, page=page), ApiKeyOut.of)
+async def list_api_keys(uow: UowDep, actor: ActorDep, page: PageDep) -> ApiKeyPage:
+    return ApiKeyPage.of(await api_keys.list_api_keys(uow, actor, page=page), ApiKeyOut.of)
 
 
 @router.get(

@@ -4,6 +4,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -153,13 +154,40 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
+_PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict]:
     """OpenAPI entries so clients see the problem schema on each route's error statuses."""
     return {
-        status: {
-            "model": Problem,
-            "description": _TITLES[status],
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        for status in statuses
+        status: {"description": _TITLES[status], "content": _PROBLEM_CONTENT} for status in statuses
     }
+
+
+def install_problem_openapi(app: FastAPI) -> None:
+    """Make the OpenAPI document tell the truth: FastAPI documents its own 422 body, but every
+    error here, 422 included, is a Problem served as application/problem+json."""
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+            problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(problem.pop("$defs", {}))
+            schemas["Problem"] = problem
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    validation = operation.get("responses", {}).get("422")
+                    if validation is not None:
+                        validation["content"] = _PROBLEM_CONTENT
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi
