@@ -74,7 +74,7 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _create_tenant(settings: Settings, args: argparse.Namespace) -> int:
     from app.adapters.db.engine import create_engine
     from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
-    from app.domain.errors import DomainError
+    from app.domain.errors import InvalidInput
     from app.services.tenants import create_tenant
 
     async def run() -> int:
@@ -83,8 +83,10 @@ def _create_tenant(settings: Settings, args: argparse.Namespace) -> int:
         engine = create_engine(settings.database_url)
         try:
             created = await create_tenant(SqlUnitOfWorkFactory(engine)(), name=args.name)
-        except DomainError as error:
+        except InvalidInput as error:
             print(f"error: {error.detail}", file=sys.stderr)
+            for item in error.errors:
+                print(f"  {item.field}: {item.message}", file=sys.stderr)
             return 2
         finally:
             await engine.dispose()

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
             values["cors_origins"] = [o.strip() for o in origins.split(",") if o.strip()]
         return values
 
+    @model_validator(mode="after")
+    def _strong_jwt_secret(self) -> "Settings":
+        if self.jwt_secret is not None and len(self.jwt_secret.get_secret_value()) < 32:
+            raise ValueError("TANDEM_JWT_SECRET must be at least 32 characters.")
+        return self
+
     @cached_property
     def embedded(self) -> bool:
         """True when the database is a local SQLite file (the zero-setup mode)."""

@@ -29,6 +29,7 @@ from app.workers.jobs import CRON_JOBS, SERVICES
 from app.workers.scheduler import InProcessScheduler
 from app.workers.settings import worker_settings
 
+GRAPHQL_PATH = "/graphql"
 DESCRIPTION = """Tandem links learning and performance through capabilities: scales, role
 scorecards, multi-rater assessments, gap analysis, generated development plans and the workflows
 that close the loop.
@@ -96,10 +97,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_aliases=settings.graphql_max_aliases,
     )
     app.include_router(
-        GraphQLRouter(schema, context_getter=graphql_context, include_in_schema=False),
-        prefix="/graphql",
+        GraphQLRouter(
+            schema,
+            context_getter=graphql_context,
+            include_in_schema=False,
+            subscription_protocols=(),
+        ),
+        prefix=GRAPHQL_PATH,
+    )
+    registry = CollectorRegistry()
+    app.state.metrics_registry = registry
+    paths = (getattr(route, "path", None) for route in app.routes)
+    static_paths = frozenset({path for path in paths if path and "{" not in path} | {GRAPHQL_PATH})
+    app.add_middleware(
+        RequestContextMiddleware, metrics=HttpMetrics(registry), static_paths=static_paths
     )
     if settings.cors_origins:
+        # Outermost, so that every response, a 500 included, carries the CORS headers.
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
@@ -107,9 +121,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["X-Request-ID", "Location", "ETag"],
         )
-    registry = CollectorRegistry()
-    app.state.metrics_registry = registry
-    app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(registry))
     return app
 
 

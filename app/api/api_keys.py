@@ -11,7 +11,8 @@ from app.api.deps import ActorDep, PageDep, UowDep
 from app.api.pagination import PageOut
 from app.api.problems import problem_responses
 from app.domain.identity import Role
-from app.domain.tenants import NAME_MAX_LENGTH, ApiKey
+from app.domain.tenants import ApiKey
+from app.domain.values import NAME_MAX_LENGTH
 from app.services import api_keys
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], responses=problem_responses(401, 403))
@@ -21,8 +22,9 @@ KeyId = Annotated[uuid.UUID, Path(description="The key's id.")]
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=NAME_MAX_LENGTH, examples=["HRIS sync"])
-    roles: list[Role] = Field(min_length=1, examples=[["integration"]])
+    # Lengths and emptiness are the domain's rules, so REST and GraphQL answer alike.
+    name: str = Field(examples=["HRIS sync"], description=f"1 to {NAME_MAX_LENGTH} characters.")
+    roles: list[Role] = Field(examples=[["integration"]], description="At least one.")
     employee_id: uuid.UUID | None = Field(None, description="The employee the key acts as, if any.")
     expires_at: AwareDatetime | None = None
 

@@ -8,8 +8,9 @@ from app.domain.errors import Unauthenticated
 from app.domain.identity import Actor
 from app.domain.pagination import MAX_LIMIT, PageRequest
 from app.domain.ports import UnitOfWork
+from app.domain.tenants import API_KEY_SCHEME
+from app.services.authentication import authenticate_api_key, authenticate_bearer
 from app.services.context import ServiceContext
-from app.services.credentials import authenticate
 
 
 def get_services(request: Request) -> ServiceContext:
@@ -33,10 +34,19 @@ async def get_optional_actor(
     ] = None,
     x_api_key: Annotated[str | None, Header(description="An API key, as an alternative.")] = None,
 ) -> Actor | None:
-    """None when no credentials were sent at all; Unauthenticated when they are not valid."""
-    if not authorization and not x_api_key:
+    """None when no credentials were sent at all; Unauthenticated when they are not valid.
+    An API key may come as `X-API-Key` or as a bearer token; any other bearer is a JWT."""
+    if x_api_key:
+        return await authenticate_api_key(services.uow(), presented=x_api_key.strip())
+    if not authorization:
         return None
-    return await authenticate(services, authorization=authorization, api_key=x_api_key)
+    scheme, _, credential = authorization.strip().partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "bearer" or not credential:
+        raise Unauthenticated("Use `Authorization: Bearer <token>` or `X-API-Key: <key>`.")
+    if credential.startswith(f"{API_KEY_SCHEME}_"):
+        return await authenticate_api_key(services.uow(), presented=credential)
+    return await authenticate_bearer(services.uow(), services.token_verifier, token=credential)
 
 
 OptionalActorDep = Annotated[Actor | None, Depends(get_optional_actor)]

@@ -8,6 +8,7 @@ import uuid
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.problems import internal_error_body
 from app.observability import request_id_var
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -35,9 +36,10 @@ class RequestContextMiddleware:
     """Tags each request with an id (the caller's X-Request-ID when sane, else a new one),
     echoes it in the response, logs one line per request and records metrics."""
 
-    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics, static_paths: frozenset[str]) -> None:
         self.app = app
         self.metrics = metrics
+        self.static_paths = static_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,10 +49,12 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        started_response = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER, request_id.encode()))
@@ -59,9 +63,27 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Rendered here, inside the request's context, so the problem and the log line
+            # carry the request id the message asks the caller to quote.
+            logger.exception("Unhandled error", extra={"path": scope["path"]})
+            if started_response:
+                raise
+            body = internal_error_body(scope["path"], request_id)
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [
+                        (b"content-type", b"application/problem+json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
         finally:
             elapsed = time.perf_counter() - started
-            route = _route_template(scope, status)
+            route = self._route_template(scope)
             method = scope["method"]
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.duration.labels(method, route).observe(elapsed)
@@ -74,6 +96,14 @@ class RequestContextMiddleware:
             )
             request_id_var.reset(token)
 
+    def _route_template(self, scope: Scope) -> str:
+        # The template, not the raw path, keeps metric label cardinality bounded: a path
+        # without a template is counted under its own name only if it is one of the app's
+        # fixed paths (docs, GraphQL), never as whatever the client typed.
+        if template := getattr(scope.get("route"), "path", None):
+            return template
+        return scope["path"] if scope["path"] in self.static_paths else "unmatched"
+
 
 def _incoming_request_id(scope: Scope) -> str | None:
     for name, value in scope.get("headers", []):
@@ -81,12 +111,3 @@ def _incoming_request_id(scope: Scope) -> str | None:
             candidate = value.decode("latin-1")
             return candidate if _ACCEPTABLE_REQUEST_ID.match(candidate) else None
     return None
-
-
-def _route_template(scope: Scope, status: int) -> str:
-    # The template, not the raw path, keeps metric label cardinality bounded. Routes without a
-    # template (docs, GraphQL) have fixed paths; a 404 path is whatever the client typed.
-    route = scope.get("route")
-    if template := getattr(route, "path", None):
-        return template
-    return "unmatched" if status == 404 else scope["path"]

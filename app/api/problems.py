@@ -1,7 +1,5 @@
 """RFC 9457 problem details: the one place errors become HTTP responses."""
 
-import logging
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -23,7 +21,6 @@ from app.observability import request_id_var
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "urn:tandem:problem:"
-logger = logging.getLogger(__name__)
 
 _STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFound: 404,
@@ -108,9 +105,11 @@ def _status_of(error: DomainError) -> int:
 
 
 def _located(field: str, request: Request) -> str:
-    """Domain errors name fields relative to the input; say whether it was the query or body."""
-    root = field.split(".", 1)[0]
-    return f"query.{field}" if root in request.query_params else f"body.{field}"
+    """Domain errors name fields relative to the input: a read's input is its query string,
+    a write's its body, unless the service named the source itself."""
+    if field.split(".", 1)[0] in ("header", "path", "query", "body"):
+        return field
+    return f"query.{field}" if request.method in ("GET", "HEAD") else f"body.{field}"
 
 
 async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
@@ -140,18 +139,22 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> JSONRe
     return problem_response(error.status_code, code, detail, request, headers=error.headers)
 
 
-async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
-    logger.exception("Unhandled error", extra={"path": request.url.path})
-    return problem_response(
-        500, "internal_error", "Something went wrong on our side; quote the request id.", request
+def internal_error_body(path: str, request_id: str) -> bytes:
+    problem = Problem(
+        type=f"{PROBLEM_TYPE_BASE}internal_error",
+        title=_TITLES[500],
+        status=500,
+        detail="Something went wrong on our side; quote the request id.",
+        instance=path,
+        request_id=request_id,
     )
+    return problem.model_dump_json(exclude_none=True).encode()
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
 
 
 _PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}

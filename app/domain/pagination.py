@@ -18,6 +18,7 @@ U = TypeVar("U")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_CURSOR_LENGTH = 1_000
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,18 @@ def encode_cursor(key: tuple) -> str:
 
 
 def decode_cursor(cursor: str, field: str = "cursor") -> tuple:
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise _invalid_cursor(field)
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         value = None
-    if not isinstance(value, list) or not value:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(part, str | int) and not isinstance(part, bool) for part in value)
+    ):
         raise _invalid_cursor(field)
     return tuple(value)
 

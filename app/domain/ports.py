@@ -25,7 +25,13 @@ class ApiKeyRepository(Protocol):
 
     async def list(self, tenant_id: uuid.UUID, page: PageRequest) -> Page[ApiKey]: ...
 
-    async def save(self, key: ApiKey) -> None: ...
+    async def record_use(self, key: ApiKey) -> None:
+        """Store only `last_used_at`: never rewrite fields a concurrent revoke may have set."""
+        ...
+
+    async def mark_revoked(self, key: ApiKey) -> bool:
+        """Store the revocation unless the key was already revoked; False in that case."""
+        ...
 
     async def find_by_prefix(self, prefix: str) -> ApiKey | None:
         """The one lookup made before the tenant is known: prefixes are unique across tenants."""

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from app.domain.errors import FieldError, InvalidInput, InvalidTransition
 from app.domain.identity import Role
 from app.domain.ids import new_id
+from app.domain.values import check_name
 
 API_KEY_SCHEME = "tdm"
 PREFIX_BYTES = 6
 SECRET_BYTES = 24
-NAME_MAX_LENGTH = 200
 LAST_USED_PRECISION = timedelta(minutes=5)
+MAX_KEY_LIFETIME = timedelta(days=3653)
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,11 @@ class Tenant:
 
     @classmethod
     def create(cls, name: str, now: datetime) -> "Tenant":
-        return cls(id=new_id(), name=_clean_name(name, "name"), created_at=now)
+        errors: list[FieldError] = []
+        cleaned = check_name(name, "name", errors)
+        if errors:
+            raise InvalidInput("The tenant cannot be created.", errors)
+        return cls(id=new_id(), name=cleaned, created_at=now)
 
 
 @dataclass(frozen=True)
@@ -96,12 +101,15 @@ def issue_api_key(
 ) -> IssuedApiKey:
     """Create a key with fresh random material; refuse keys that could never be used."""
     errors: list[FieldError] = []
+    cleaned_name = check_name(name, "name", errors)
     if not roles:
         errors.append(FieldError("roles", "Give the key at least one role."))
     if expires_at is not None and expires_at.tzinfo is None:
         errors.append(FieldError("expires_at", "Give a time zone offset, e.g. 2027-01-31T00:00Z."))
     elif expires_at is not None and expires_at <= now:
         errors.append(FieldError("expires_at", "Must be in the future."))
+    elif expires_at is not None and expires_at - now > MAX_KEY_LIFETIME:
+        errors.append(FieldError("expires_at", "Must be within ten years; omit it for no expiry."))
     if errors:
         raise InvalidInput("The API key cannot be created.", errors)
     prefix = secrets.token_hex(PREFIX_BYTES)
@@ -110,7 +118,7 @@ def issue_api_key(
     key = ApiKey(
         id=new_id(),
         tenant_id=tenant_id,
-        name=_clean_name(name, "name"),
+        name=cleaned_name,
         prefix=prefix,
         secret_hash=_hash_secret(salt, secret),
         salt=salt,
@@ -138,13 +146,3 @@ def retention_cutoff(now: datetime, retention_days: int) -> datetime:
 
 def _hash_secret(salt: str, secret: str) -> str:
     return hashlib.sha256(f"{salt}:{secret}".encode()).hexdigest()
-
-
-def _clean_name(name: str, field_name: str) -> str:
-    cleaned = name.strip()
-    if not cleaned or len(cleaned) > NAME_MAX_LENGTH:
-        raise InvalidInput(
-            "The name is not acceptable.",
-            [FieldError(field_name, f"Give 1 to {NAME_MAX_LENGTH} characters.")],
-        )
-    return cleaned

@@ -23,8 +23,9 @@ class DomainErrors(SchemaExtension):
 
 def _translate(error: GraphQLError) -> GraphQLError:
     original = error.original_error
-    if original is None:
-        return error  # parse and validation errors: already safe and precise
+    if error.path is None:
+        # Parsing, validation and variable coercion: the client's input, already described.
+        return _rebuild(error, error.message, {"code": "BAD_USER_INPUT"}, None)
     if isinstance(original, DomainError):
         extensions: dict[str, object] = {"code": original.code.upper()}
         if isinstance(original, InvalidInput) and original.errors:

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from app.domain.errors import NotFound
+from app.domain.errors import InvalidTransition, NotFound
 from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
@@ -61,7 +61,8 @@ async def revoke_api_key(uow: UnitOfWork, actor: Actor, *, key_id: uuid.UUID) ->
         if key is None:
             raise NotFound("API key", key_id)
         revoked = key.revoke(utcnow())
-        await uow.api_keys.save(revoked)
+        if not await uow.api_keys.mark_revoked(revoked):
+            raise InvalidTransition(f"API key {key_id} is already revoked.")
         await uow.commit()
     return revoked
 

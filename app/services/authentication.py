@@ -27,7 +27,7 @@ async def authenticate_api_key(uow: UnitOfWork, *, presented: str) -> Actor:
             raise Unauthenticated("The API key is not valid.")
         used = key.record_use(now)
         if used is not None:
-            await uow.api_keys.save(used)
+            await uow.api_keys.record_use(used)
             await uow.commit()
     return Actor(
         tenant_id=key.tenant_id,

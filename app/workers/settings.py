@@ -1,6 +1,7 @@
 """arq worker settings, built by the composition root with the services it wires."""
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC
 
 from arq.connections import RedisSettings
 
@@ -31,5 +32,7 @@ def worker_settings(
             "on_startup": on_startup,
             "on_shutdown": on_shutdown,
             "health_check_interval": 30,
+            # Cron times are UTC, as in the in-process scheduler.
+            "timezone": UTC,
         },
     )

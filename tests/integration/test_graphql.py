@@ -120,3 +120,21 @@ async def test_the_depth_limit_refuses_deeper_queries():
     schema = build_schema(max_depth=1, max_tokens=100, max_aliases=5)
     result = await schema.execute("{ viewer { tenant { name } } }")
     assert "exceeds maximum operation depth" in result.errors[0].message
+
+
+async def test_malformed_variables_are_the_clients_error(client, new_tenant):
+    admin = await new_tenant()
+    response = await gql(
+        client, "query($id: UUID!) { apiKey(id: $id) { name } }", auth(admin), id="zz"
+    )
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_control_characters_are_refused_alike_over_graphql(client, new_tenant):
+    admin = await new_tenant()
+    response = await gql(
+        client, CREATE, auth(admin), input={"name": "a\u0000b", "roles": ["EMPLOYEE"]}
+    )
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "INVALID_INPUT"
+    assert error["extensions"]["field_errors"][0]["field"] == "name"

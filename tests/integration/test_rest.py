@@ -1,11 +1,14 @@
 """The REST API end to end on a real database."""
 
+import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import jwt
 import pytest
 
+from app.main import create_app
 from tests.conftest import JWT_SECRET, auth
 
 PROBLEM = "application/problem+json"
@@ -71,11 +74,12 @@ async def test_malformed_body_is_422_with_field_paths_and_nothing_is_written(cli
     bad = {"name": "", "roles": ["superuser"], "tenant_id": str(uuid.uuid4())}
     response = await client.post("/v1/api-keys", json=bad, headers=auth(admin))
     body = assert_problem(response, 422, "invalid_input")
-    assert {error["field"] for error in body["errors"]} == {
-        "body.name",
-        "body.roles.0",
-        "body.tenant_id",
-    }
+    assert {error["field"] for error in body["errors"]} == {"body.roles.0", "body.tenant_id"}
+    empty_name = await client.post(
+        "/v1/api-keys", json={"name": " ", "roles": []}, headers=auth(admin)
+    )
+    body = assert_problem(empty_name, 422, "invalid_input")
+    assert {error["field"] for error in body["errors"]} == {"body.name", "body.roles"}
     listed = await client.get("/v1/api-keys", headers=auth(admin))
     assert len(listed.json()["data"]) == 1
 
@@ -171,6 +175,8 @@ async def test_cursor_pagination_visits_every_key_once(client, new_tenant):
         ({"limit": 0}, "query.limit"),
         ({"cursor": "!!"}, "query.cursor"),
         ({"cursor": "WyJ4Il0"}, "query.cursor"),
+        ({"cursor": base64.urlsafe_b64encode(b"[" * 5000 + b"]" * 5000).decode()}, "query.cursor"),
+        ({"cursor": base64.urlsafe_b64encode(b"[[1]]").decode()}, "query.cursor"),
     ],
 )
 async def test_bad_page_parameters_are_422(client, new_tenant, params, field):
@@ -248,3 +254,60 @@ async def test_metrics_count_requests_by_route_template(client, new_tenant):
 async def test_docs_and_openapi_are_served(client):
     assert (await client.get("/docs")).status_code == 200
     assert (await client.get("/openapi.json")).json()["info"]["title"] == "Tandem"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"name": "a\u0000b"}, "body.name"),
+        ({"expires_at": "9999-12-31T23:59:59-05:00"}, "body.expires_at"),
+        ({"expires_at": "2031-01-01T00:00:00"}, "body.expires_at"),
+    ],
+)
+async def test_hostile_values_are_422_not_500(client, new_tenant, fields, field):
+    admin = await new_tenant()
+    body = {"name": "k", "roles": ["employee"]} | fields
+    response = await client.post("/v1/api-keys", json=body, headers=auth(admin))
+    problem = assert_problem(response, 422, "invalid_input")
+    assert problem["errors"][0]["field"] == field
+
+
+async def test_an_unexpected_error_is_a_500_problem_with_request_id_and_cors(settings):
+    application = create_app(settings)
+
+    async def broken():
+        raise RuntimeError("bug")
+
+    application.add_api_route("/broken", broken)
+    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=transport, base_url="http://tandem.test") as client,
+    ):
+        response = await client.get("/broken", headers={"Origin": "https://app.example.com"})
+    problem = assert_problem(response, 500, "internal_error")
+    assert "bug" not in response.text
+    assert problem["request_id"] == response.headers["x-request-id"]
+    assert response.headers["access-control-allow-origin"] == "https://app.example.com"
+
+
+async def test_paths_a_client_makes_up_do_not_become_metric_labels(client):
+    made_up = f"/v1/api-keys/{uuid.uuid4()}/"
+    response = await client.get(made_up)
+    assert response.status_code == 307
+    metrics = (await client.get("/metrics")).text
+    assert made_up not in metrics
+    assert 'route="unmatched",status="307"' in metrics
+
+
+async def test_readiness_reports_an_unreachable_redis(settings):
+    application = create_app(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}))
+    transport = httpx.ASGITransport(app=application)
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=transport, base_url="http://tandem.test") as client,
+    ):
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "ok"
+    assert response.json()["checks"]["redis"].startswith("unavailable")

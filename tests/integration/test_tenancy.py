@@ -34,6 +34,29 @@ UNSCOPED = {
     "insert from an unscoped select": sa.insert(api_keys).from_select(
         ["name"], sa.select(alias.c.name)
     ),
+    "tenant under OR": sa.select(api_keys).where(
+        sa.or_(api_keys.c.tenant_id == uuid.uuid4(), api_keys.c.id.is_not(None))
+    ),
+    "tenant under NOT": sa.select(api_keys).where(
+        sa.not_(sa.and_(api_keys.c.tenant_id == uuid.uuid4(), api_keys.c.id.is_(None)))
+    ),
+    "tenant only in the select list": sa.select((api_keys.c.tenant_id == uuid.uuid4()).label("x")),
+    "one unscoped UNION branch": sa.union(
+        sa.select(api_keys.c.id).where(api_keys.c.tenant_id == uuid.uuid4()),
+        sa.select(api_keys.c.id),
+    ),
+    "only the alias scoped": sa.select(api_keys.c.id, alias.c.id).where(
+        alias.c.tenant_id == uuid.uuid4()
+    ),
+    "tenant IN a subquery": sa.select(api_keys).where(
+        api_keys.c.tenant_id.in_(sa.select(tenants.c.id))
+    ),
+    "tenant compared with an expression of itself": sa.select(api_keys).where(
+        api_keys.c.tenant_id == sa.func.coalesce(api_keys.c.tenant_id, uuid.uuid4())
+    ),
+    "raw SQL": sa.text("SELECT * FROM api_keys"),
+    "raw SQL in FROM": sa.select(sa.text("*")).select_from(sa.text("api_keys")),
+    "lightweight table": sa.select(sa.table("api_keys", sa.column("id"))),
 }
 
 

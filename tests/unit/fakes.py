@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Self
 
@@ -41,8 +42,14 @@ class FakeApiKeyRepository:
         visible = keys[: page.limit]
         return Page(visible, [encode_cursor((str(k.id),)) for k in visible], len(keys) > page.limit)
 
-    async def save(self, key: ApiKey) -> None:
-        self.rows[key.id] = key
+    async def record_use(self, key: ApiKey) -> None:
+        self.rows[key.id] = replace(self.rows[key.id], last_used_at=key.last_used_at)
+
+    async def mark_revoked(self, key: ApiKey) -> bool:
+        if self.rows[key.id].revoked_at is not None:
+            return False
+        self.rows[key.id] = replace(self.rows[key.id], revoked_at=key.revoked_at)
+        return True
 
     async def find_by_prefix(self, prefix: str) -> ApiKey | None:
         return next((k for k in self.rows.values() if k.prefix == prefix), None)
@@ -57,21 +64,29 @@ class FakeApiKeyRepository:
 
 
 class FakeUnitOfWork:
-    """Shares its repositories across units of work, like one database; counts commits."""
+    """One in-memory database shared by every unit of work made from it. Like a transaction,
+    writes are undone at exit unless committed; commits are counted."""
 
     def __init__(self) -> None:
         self.tenants = FakeTenantRepository()
         self.api_keys = FakeApiKeyRepository()
         self.commits = 0
+        self._snapshot: dict[str, dict] = {}
+
+    def _repositories(self) -> dict[str, object]:
+        return {name: repo for name, repo in vars(self).items() if hasattr(repo, "rows")}
 
     async def __aenter__(self) -> Self:
+        self._snapshot = {name: dict(repo.rows) for name, repo in self._repositories().items()}
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        return None
+        for name, repo in self._repositories().items():
+            repo.rows = self._snapshot[name]
 
     async def commit(self) -> None:
         self.commits += 1
+        self._snapshot = {name: dict(repo.rows) for name, repo in self._repositories().items()}
 
 
 class FakeTokenVerifier:

@@ -4,13 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.domain.errors import Forbidden, NotFound, Unauthenticated
+from app.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from app.domain.identity import Actor, Role
 from app.domain.pagination import PageRequest
 from app.services import api_keys
 from app.services.authentication import authenticate_api_key, authenticate_bearer
-from app.services.context import ServiceContext
-from app.services.credentials import authenticate
 from app.services.tenants import create_tenant
 from tests.unit.fakes import FakeTokenVerifier, FakeUnitOfWork
 
@@ -108,6 +106,15 @@ async def test_listing_pages_through_every_key_once(uow):
     assert sorted(seen) == sorted(["Initial admin key"] + [f"k{n}" for n in range(6)])
 
 
+async def test_the_fake_unit_of_work_drops_uncommitted_writes(uow):
+    created, _ = await new_tenant(uow)
+    with pytest.raises(InvalidInput):
+        async with uow:
+            await uow.tenants.add(replace(created.tenant, id=uuid.uuid4()))
+            raise InvalidInput("stop")
+    assert list(uow.tenants.rows) == [created.tenant.id]
+
+
 async def test_purging_forgets_only_keys_dead_longer_than_the_retention(uow):
     created, admin = await new_tenant(uow)
     live = await api_keys.create_api_key(uow, admin, name="live", roles=frozenset({Role.EMPLOYEE}))
@@ -144,13 +151,7 @@ async def test_a_bearer_token_speaks_for_its_employee_and_roles(uow):
     created, _ = await new_tenant(uow)
     employee = uuid.uuid4()
     claims = {"tenant": str(created.tenant.id), "sub": str(employee), "roles": ["manager"]}
-    context = ServiceContext(
-        uow=lambda: uow,
-        token_verifier=FakeTokenVerifier({"token": claims}),
-        probes=[],
-        api_key_retention_days=90,
-    )
-    actor = await authenticate(context, authorization="Bearer token", api_key=None)
+    actor = await authenticate_bearer(uow, FakeTokenVerifier({"token": claims}), token="token")
     assert (actor.tenant_id, actor.employee_id, actor.roles) == (
         created.tenant.id,
         employee,
@@ -162,14 +163,3 @@ async def test_a_token_for_an_unknown_tenant_is_refused(uow):
     verifier = FakeTokenVerifier({"token": {"tenant": str(TENANT), "roles": ["employee"]}})
     with pytest.raises(Unauthenticated):
         await authenticate_bearer(uow, verifier, token="token")
-
-
-@pytest.mark.parametrize(
-    ("authorization", "api_key"), [(None, None), ("Basic abc", None), ("Bearer ", None)]
-)
-async def test_missing_or_unusable_headers_are_unauthenticated(uow, authorization, api_key):
-    context = ServiceContext(
-        uow=lambda: uow, token_verifier=FakeTokenVerifier({}), probes=[], api_key_retention_days=1
-    )
-    with pytest.raises(Unauthenticated):
-        await authenticate(context, authorization=authorization, api_key=api_key)

@@ -37,4 +37,4 @@ class DatabaseProbe:
 
     async def check(self) -> None:
         async with self._engine.connect() as conn:
-            await conn.execute(sa.text("SELECT 1"))
+            await conn.execute(sa.text("SELECT 1").execution_options(cross_tenant=True))

@@ -17,14 +17,18 @@ def alembic_config() -> Config:
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
-    async with engine.connect() as connection:
-        await connection.run_sync(_run, "upgrade", "head")
-        await connection.commit()
+    await _migrate(engine, "upgrade", "head")
 
 
 async def downgrade_to(engine: AsyncEngine, revision: str) -> None:
+    await _migrate(engine, "downgrade", revision)
+
+
+async def _migrate(engine: AsyncEngine, action: str, revision: str) -> None:
+    # Migrations change every tenant's rows by design.
     async with engine.connect() as connection:
-        await connection.run_sync(_run, "downgrade", revision)
+        connection = await connection.execution_options(cross_tenant=True)
+        await connection.run_sync(_run, action, revision)
         await connection.commit()
 
 

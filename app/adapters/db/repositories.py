@@ -50,13 +50,24 @@ class SqlApiKeyRepository:
         statement = sa.select(api_keys).where(api_keys.c.tenant_id == tenant_id)
         return await fetch_page_by_id(self._conn, statement, api_keys.c.id, page, _api_key)
 
-    async def save(self, key: ApiKey) -> None:
-        values = _api_key_values(key)
+    async def record_use(self, key: ApiKey) -> None:
         await self._conn.execute(
             sa.update(api_keys)
             .where(api_keys.c.tenant_id == key.tenant_id, api_keys.c.id == key.id)
-            .values({name: value for name, value in values.items() if name != "id"})
+            .values(last_used_at=key.last_used_at)
         )
+
+    async def mark_revoked(self, key: ApiKey) -> bool:
+        result = await self._conn.execute(
+            sa.update(api_keys)
+            .where(
+                api_keys.c.tenant_id == key.tenant_id,
+                api_keys.c.id == key.id,
+                api_keys.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=key.revoked_at)
+        )
+        return result.rowcount == 1
 
     async def find_by_prefix(self, prefix: str) -> ApiKey | None:
         statement = (

@@ -1,10 +1,13 @@
 """The tenancy guard: no statement may read or change tenant-owned rows without naming a tenant.
 
-Installed on the engine, it inspects every Core statement before it runs. A SELECT, UPDATE or
-DELETE that touches a table with a `tenant_id` column must compare that column (`=` or `IN`)
-somewhere in its criteria, or the statement is refused before it reaches the database. The few
-deliberate cross-tenant statements (authentication by key prefix, scheduled sweeps) say so with
-`.execution_options(cross_tenant=True)`, which makes them easy to find and review.
+Installed on the engine, it inspects every statement before it runs. Every SELECT (subqueries,
+CTEs and each branch of a UNION included), UPDATE and DELETE must pin each tenant-owned table it
+reads from, under each alias, with a top-level AND condition of its WHERE or JOIN ... ON:
+`that.tenant_id = <value>`, `that.tenant_id IN (<values>)`, or `that.tenant_id =
+other.tenant_id` where `other` is pinned. Conditions under OR or NOT, in the select list, or
+against a subquery do not count. Raw SQL text is refused outright. The few deliberate
+cross-tenant statements (authentication by key prefix, scheduled sweeps, migrations) say so
+with `.execution_options(cross_tenant=True)`, which makes them easy to find and review.
 """
 
 import operator
@@ -12,12 +15,21 @@ import operator
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.sql import operators, visitors
-from sqlalchemy.sql.elements import BinaryExpression, ColumnClause
+from sqlalchemy.sql.elements import (
+    BinaryExpression,
+    BindParameter,
+    BooleanClauseList,
+    ColumnClause,
+    Grouping,
+    TextClause,
+)
+from sqlalchemy.sql.selectable import Join, TableClause
 
-from app.adapters.db.tables import is_tenant_owned
+from app.adapters.db.tables import metadata
 
 CROSS_TENANT = "cross_tenant"
-_SCOPING_OPERATORS = {operators.eq, operator.eq, operators.in_op}
+_EQUALS = {operators.eq, operator.eq}
+_TENANT_OWNED = {table.name for table in metadata.tables.values() if "tenant_id" in table.c}
 
 
 class TenantScopeViolation(RuntimeError):
@@ -40,35 +52,116 @@ def _before_execute(conn, clauseelement, multiparams, params, execution_options)
 
 
 def unscoped_tables(statement: object) -> set[str]:
-    """Names of tenant-owned tables the statement touches without constraining their tenant_id."""
-    if isinstance(statement, sa.Insert):
-        # A plain INSERT names its tenant in its values (tenant_id is NOT NULL); an
-        # INSERT ... SELECT is as scoped as its SELECT.
-        return set() if statement.select is None else unscoped_tables(statement.select)
-    if not isinstance(statement, sa.Select | sa.CompoundSelect | sa.Update | sa.Delete):
+    """Names of tenant-owned tables the statement touches without pinning their tenant_id."""
+    if isinstance(statement, TextClause):
+        return {"<raw SQL text>"}
+    if not isinstance(statement, sa.ClauseElement):
         return set()
-    touched: set[str] = set()
-    scoped: set[str] = set()
-    pinned_to_value = False
+    unscoped: set[str] = set()
     for node in visitors.iterate(statement):
-        if isinstance(node, sa.Table) and is_tenant_owned(node):
-            touched.add(node.name)
-        elif isinstance(node, BinaryExpression) and node.operator in _SCOPING_OPERATORS:
-            sides = (node.left, node.right)
-            tenant_sides = [_tenant_table_of(side) for side in sides]
-            scoped.update(name for name in tenant_sides if name)
-            if any(tenant_sides) and not all(isinstance(s, ColumnClause) for s in sides):
-                pinned_to_value = True
-    unscoped = touched - scoped
-    if touched and not unscoped and not pinned_to_value:
-        return touched  # tenants compared only with each other, never with a given tenant
+        if isinstance(node, sa.Select):
+            unscoped |= _unscoped_in_select(node)
+        elif isinstance(node, sa.Update | sa.Delete):
+            unscoped |= _unscoped_in(
+                [node.table, *_extra_froms(node)], _conjuncts(node.whereclause)
+            )
     return unscoped
 
 
-def _tenant_table_of(expression: object) -> str | None:
-    if not isinstance(expression, ColumnClause) or expression.name != "tenant_id":
-        return None
-    table = expression.table
-    while table is not None and not isinstance(table, sa.Table):
-        table = getattr(table, "element", None)
-    return table.name if table is not None else None
+def _unscoped_in_select(select: sa.Select) -> set[str]:
+    conditions = _conjuncts(select.whereclause)
+    elements: list[object] = []
+    for from_clause in select.get_final_froms():
+        elements += _flatten_join(from_clause, conditions)
+    return _unscoped_in(elements, conditions)
+
+
+def _extra_froms(statement: sa.Update | sa.Delete) -> list[object]:
+    return list(getattr(statement, "_extra_froms", ()))
+
+
+def _flatten_join(from_clause: object, conditions: list[object]) -> list[object]:
+    if isinstance(from_clause, Join):
+        conditions += _conjuncts(from_clause.onclause)
+        return _flatten_join(from_clause.left, conditions) + _flatten_join(
+            from_clause.right, conditions
+        )
+    return [from_clause]
+
+
+def _unscoped_in(elements: list[object], conditions: list[object]) -> set[str]:
+    owned = {}
+    for element in elements:
+        if isinstance(element, TextClause):
+            return {"<raw SQL text>"}
+        name = _owned_table_name(element)
+        if name is not None:
+            owned[id(element)] = name
+    if not owned:
+        return set()
+    pinned: set[int] = set()
+    links: list[tuple[int, int]] = []
+    for condition in conditions:
+        if not isinstance(condition, BinaryExpression):
+            continue
+        left, right = _tenant_source(condition.left), _tenant_source(condition.right)
+        if condition.operator in _EQUALS:
+            if left is not None and right is not None:
+                links.append((left, right))
+            elif left is not None and _is_value(condition.right):
+                pinned.add(left)
+            elif right is not None and _is_value(condition.left):
+                pinned.add(right)
+        elif (
+            condition.operator is operators.in_op
+            and left is not None
+            and _is_value(condition.right)
+        ):
+            pinned.add(left)
+    changed = True
+    while changed:
+        changed = False
+        for a, b in links:
+            if (a in pinned) != (b in pinned):
+                pinned |= {a, b}
+                changed = True
+    return {name for key, name in owned.items() if key not in pinned}
+
+
+def _owned_table_name(element: object) -> str | None:
+    base = element.element if isinstance(element, sa.Alias) else element
+    if isinstance(base, TableClause) and base.name in _TENANT_OWNED:
+        return base.name
+    return None
+
+
+def _tenant_source(expression: object) -> int | None:
+    """The FROM element whose tenant_id this expression is, if it is one."""
+    if isinstance(expression, ColumnClause) and expression.name == "tenant_id":
+        table = expression.table
+        if table is not None and _owned_table_name(table) is not None:
+            return id(table)
+    return None
+
+
+def _is_value(expression: object) -> bool:
+    """A literal or bound value (or a list of them), not a column or a subquery."""
+    if isinstance(expression, Grouping):
+        return all(
+            _is_value(e) for e in getattr(expression.element, "clauses", [expression.element])
+        )
+    return isinstance(expression, BindParameter)
+
+
+def _conjuncts(clause: object) -> list[object]:
+    """The top-level AND terms of a condition (nothing under OR or NOT)."""
+    if clause is None:
+        return []
+    if isinstance(clause, Grouping):
+        return _conjuncts(clause.element)
+    if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
+        terms: list[object] = []
+        for term in clause.clauses:
+            terms += _conjuncts(term)
+        return terms
+    return [clause]

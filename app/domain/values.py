@@ -1,0 +1,40 @@
+"""Small value rules shared by every entity: keys, names, free text."""
+
+import re
+
+from app.domain.errors import FieldError
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
+# Control characters (but tab and newline in free text) corrupt exports and are refused by
+# PostgreSQL (NUL); nobody means them in a name.
+NAME_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f]")
+TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NAME_MAX_LENGTH = 200
+TEXT_MAX_LENGTH = 10_000
+
+
+def check_key(value: str, field: str, errors: list[FieldError]) -> str:
+    """A customer-chosen identifier (role key, scale key): 1-100 of letters, digits and ._:/-"""
+    if not KEY_PATTERN.match(value):
+        errors.append(
+            FieldError(field, "Use 1 to 100 letters, digits or . _ : / -, starting alphanumeric.")
+        )
+    return value
+
+
+def check_name(value: str, field: str, errors: list[FieldError]) -> str:
+    cleaned = value.strip()
+    if not cleaned or len(cleaned) > NAME_MAX_LENGTH:
+        errors.append(FieldError(field, f"Give 1 to {NAME_MAX_LENGTH} characters."))
+    elif NAME_FORBIDDEN.search(cleaned):
+        errors.append(FieldError(field, "Control characters are not allowed."))
+    return cleaned
+
+
+def check_text(value: str, field: str, errors: list[FieldError]) -> str:
+    cleaned = value.strip()
+    if len(cleaned) > TEXT_MAX_LENGTH:
+        errors.append(FieldError(field, f"Give at most {TEXT_MAX_LENGTH} characters."))
+    elif TEXT_FORBIDDEN.search(cleaned):
+        errors.append(FieldError(field, "Control characters are not allowed."))
+    return cleaned
