@@ -15,7 +15,17 @@ from app.adapters.db.engine import DatabaseProbe, create_engine
 from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from app.adapters.redis import RedisProbe
 from app.adapters.security.jwt import BearerTokensDisabled, JwtVerifier
-from app.api import api_keys, identity, operations
+from app.api import (
+    api_keys,
+    cohorts,
+    employees,
+    frameworks,
+    identity,
+    operations,
+    org_units,
+    roles,
+    scales,
+)
 from app.api.deps import OptionalActorDep, ServicesDep
 from app.api.middleware import HttpMetrics, RequestContextMiddleware
 from app.api.problems import install_problem_handlers, install_problem_openapi
@@ -88,9 +98,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     install_problem_openapi(app)
-    app.include_router(operations.router)
-    app.include_router(identity.router)
-    app.include_router(api_keys.router)
+    for module in (
+        operations,
+        identity,
+        api_keys,
+        scales,
+        frameworks,
+        roles,
+        org_units,
+        employees,
+        cohorts,
+    ):
+        app.include_router(module.router)
     schema = build_schema(
         max_depth=settings.graphql_max_depth,
         max_tokens=settings.graphql_max_tokens,

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
+from app.api.etag import expected_version
 from app.domain.errors import Unauthenticated
 from app.domain.identity import Actor
 from app.domain.pagination import MAX_LIMIT, PageRequest
@@ -73,3 +74,19 @@ def get_page_request(
 
 
 PageDep = Annotated[PageRequest, Depends(get_page_request)]
+IfMatchDep = Annotated[int | None, Depends(expected_version)]
+
+
+def get_idempotency_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            description="Any unique string (a UUID is usual). A retry with the same key and "
+            "body returns the first response instead of applying the change again."
+        ),
+    ] = None,
+) -> str | None:
+    return idempotency_key
+
+
+IdempotencyKeyDep = Annotated[str | None, Depends(get_idempotency_key)]

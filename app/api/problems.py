@@ -15,6 +15,7 @@ from app.domain.errors import (
     InvalidInput,
     InvalidTransition,
     NotFound,
+    PreconditionFailed,
     Unauthenticated,
 )
 from app.observability import request_id_var
@@ -29,6 +30,7 @@ _STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Conflict: 409,
     Unauthenticated: 401,
     Forbidden: 403,
+    PreconditionFailed: 412,
 }
 _TITLES = {
     400: "Bad request",

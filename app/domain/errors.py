@@ -64,3 +64,25 @@ class Forbidden(DomainError):
     """The caller is known but their roles do not allow this."""
 
     code = "forbidden"
+
+
+class PreconditionFailed(DomainError):
+    """The caller's copy is stale: the If-Match version is not the current one."""
+
+    code = "precondition_failed"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """An Idempotency-Key already used for a different request by the same caller."""
+
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was used for a different request; use a new key.",
+            [
+                FieldError(
+                    "header.idempotency-key", "Already used with another payload or endpoint."
+                )
+            ],
+        )

@@ -3,13 +3,33 @@
 Adapters implement these Protocols; services and tests depend on them only.
 """
 
+from __future__ import annotations
+
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, Self
 
+from app.domain.cohorts import Cohort, CohortRule
+from app.domain.frameworks import (
+    CapabilityType,
+    Framework,
+    FrameworkContent,
+    FrameworkVersion,
+)
 from app.domain.pagination import Page, PageRequest
+from app.domain.people import Employee, OrgUnit
+from app.domain.roles import RoleProfile
+from app.domain.scales import CompetencyScale
 from app.domain.tenants import ApiKey, Tenant
+from app.domain.views import (
+    CapabilityView,
+    EmployeeFilter,
+    EmployeeUpsert,
+    RoleAssignment,
+    StoredResponse,
+    UpsertOutcome,
+)
 
 
 class TenantRepository(Protocol):
@@ -42,11 +62,227 @@ class ApiKeyRepository(Protocol):
         ...
 
 
+class ScaleRepository(Protocol):
+    async def add(self, scale: CompetencyScale) -> None: ...
+
+    async def get(self, tenant_id: uuid.UUID, scale_id: uuid.UUID) -> CompetencyScale | None: ...
+
+    async def by_keys(
+        self, tenant_id: uuid.UUID, keys: Collection[str]
+    ) -> dict[str, CompetencyScale]: ...
+
+    async def list(self, tenant_id: uuid.UUID, page: PageRequest) -> Page[CompetencyScale]: ...
+
+    async def save(self, scale: CompetencyScale, *, previous_version: int) -> None:
+        """Store a revised scale; PreconditionFailed if someone saved since `previous_version`."""
+        ...
+
+    async def levels_in_use(self, tenant_id: uuid.UUID, scale_id: uuid.UUID) -> set[int]:
+        """Level values of this scale that role requirements (and, later, ratings) use."""
+        ...
+
+
+class FrameworkRepository(Protocol):
+    async def add(self, framework: Framework) -> None: ...
+
+    async def get(self, tenant_id: uuid.UUID, framework_id: uuid.UUID) -> Framework | None: ...
+
+    async def list(self, tenant_id: uuid.UUID, page: PageRequest) -> Page[Framework]: ...
+
+    async def id_by_key(self, tenant_id: uuid.UUID, key: str) -> uuid.UUID | None: ...
+
+    async def save(self, framework: Framework, *, previous_version: int) -> None: ...
+
+    async def versions(
+        self, tenant_id: uuid.UUID, framework_id: uuid.UUID
+    ) -> list[FrameworkVersion]: ...
+
+    async def add_version(self, version: FrameworkVersion) -> None: ...
+
+    async def save_version(self, version: FrameworkVersion, *, previous_revision: int) -> None: ...
+
+    async def content(self, tenant_id: uuid.UUID, version_id: uuid.UUID) -> FrameworkContent: ...
+
+    async def replace_content(
+        self,
+        version: FrameworkVersion,
+        content: FrameworkContent,
+        scale_ids: Mapping[str, uuid.UUID],
+        now: datetime,
+    ) -> None:
+        """Make `content` the version's content, in a few set-based statements."""
+        ...
+
+
+class CapabilityRepository(Protocol):
+    """Capabilities as their framework's current (published) version describes them."""
+
+    async def list(
+        self,
+        tenant_id: uuid.UUID,
+        page: PageRequest,
+        *,
+        framework_id: uuid.UUID | None = None,
+        type: CapabilityType | None = None,
+        search: str | None = None,
+    ) -> Page[CapabilityView]: ...
+
+    async def get(
+        self, tenant_id: uuid.UUID, capability_id: uuid.UUID
+    ) -> CapabilityView | None: ...
+
+    async def max_levels(
+        self, tenant_id: uuid.UUID, capability_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, int]:
+        """For each published capability among the ids, its scale's top level."""
+        ...
+
+
+class RoleRepository(Protocol):
+    async def add(self, role: RoleProfile) -> None: ...
+
+    async def get(self, tenant_id: uuid.UUID, role_id: uuid.UUID) -> RoleProfile | None: ...
+
+    async def ids_by_keys(
+        self, tenant_id: uuid.UUID, keys: Collection[str]
+    ) -> dict[str, uuid.UUID]: ...
+
+    async def existing(
+        self, tenant_id: uuid.UUID, role_ids: Collection[uuid.UUID]
+    ) -> set[uuid.UUID]: ...
+
+    async def list(
+        self, tenant_id: uuid.UUID, page: PageRequest, *, search: str | None = None
+    ) -> Page[RoleProfile]: ...
+
+    async def save(self, role: RoleProfile, *, previous_version: int) -> None: ...
+
+
+class OrgUnitRepository(Protocol):
+    async def add(self, unit: OrgUnit) -> None: ...
+
+    async def get(self, tenant_id: uuid.UUID, unit_id: uuid.UUID) -> OrgUnit | None: ...
+
+    async def list(
+        self, tenant_id: uuid.UUID, page: PageRequest, *, parent_id: uuid.UUID | None = None
+    ) -> Page[OrgUnit]: ...
+
+    async def save(self, unit: OrgUnit, *, previous_version: int) -> None: ...
+
+    async def chain_up(self, tenant_id: uuid.UUID, unit_id: uuid.UUID) -> list[uuid.UUID]:
+        """The unit and every unit above it, nearest first."""
+        ...
+
+    async def existing(
+        self, tenant_id: uuid.UUID, unit_ids: Collection[uuid.UUID]
+    ) -> set[uuid.UUID]: ...
+
+    async def ids_by_keys(
+        self, tenant_id: uuid.UUID, keys: Collection[str]
+    ) -> dict[str, uuid.UUID]: ...
+
+
+class EmployeeRepository(Protocol):
+    async def add(self, employee: Employee) -> None: ...
+
+    async def get(self, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> Employee | None: ...
+
+    async def list(
+        self, tenant_id: uuid.UUID, page: PageRequest, criteria: EmployeeFilter
+    ) -> Page[Employee]: ...
+
+    async def save(self, employee: Employee, *, previous_version: int) -> None: ...
+
+    async def chain_up(self, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> list[uuid.UUID]:
+        """The employee's manager, their manager, and so on to the top, nearest first."""
+        ...
+
+    async def upsert(
+        self, tenant_id: uuid.UUID, rows: Sequence[EmployeeUpsert], now: datetime
+    ) -> dict[str, UpsertOutcome]:
+        """Insert or update by external id in one statement; rows identical to what is stored
+        are left alone. Then link every employee waiting for a manager that now exists.
+        Returns, per external id, the employee id and whether it was created, updated or
+        unchanged."""
+        ...
+
+    async def reporting_links_above(
+        self, tenant_id: uuid.UUID, external_ids: Collection[str]
+    ) -> dict[str, str | None]:
+        """For these employees and everyone above them: external id -> their manager's
+        external id (resolved or still pending), in one query."""
+        ...
+
+    async def ids_by_external_ids(
+        self, tenant_id: uuid.UUID, external_ids: Collection[str]
+    ) -> dict[str, uuid.UUID]: ...
+
+    async def existing(
+        self, tenant_id: uuid.UUID, employee_ids: Collection[uuid.UUID]
+    ) -> set[uuid.UUID]: ...
+
+    async def assign_roles(
+        self, tenant_id: uuid.UUID, assignments: Sequence[RoleAssignment], now: datetime
+    ) -> set[uuid.UUID]:
+        """Apply the assignments in one statement; return the employees actually changed."""
+        ...
+
+
+class CohortRepository(Protocol):
+    async def add(self, cohort: Cohort) -> None: ...
+
+    async def get(self, tenant_id: uuid.UUID, cohort_id: uuid.UUID) -> Cohort | None: ...
+
+    async def list(self, tenant_id: uuid.UUID, page: PageRequest) -> Page[Cohort]: ...
+
+    async def id_by_key(self, tenant_id: uuid.UUID, key: str) -> uuid.UUID | None: ...
+
+    async def save(self, cohort: Cohort, *, previous_version: int) -> None: ...
+
+    async def members(self, cohort: Cohort, page: PageRequest) -> Page[Employee]:
+        """Static members, or everyone the rule selects now, computed in one query."""
+        ...
+
+    async def add_members(self, cohort: Cohort, employee_ids: Collection[uuid.UUID]) -> None: ...
+
+    async def remove_members(self, cohort: Cohort, employee_ids: Collection[uuid.UUID]) -> None: ...
+
+    async def rule_member_ids(self, tenant_id: uuid.UUID, rule: CohortRule) -> set[uuid.UUID]: ...
+
+
+class IdempotencyStore(Protocol):
+    async def claim(
+        self,
+        tenant_id: uuid.UUID,
+        *,
+        caller: str,
+        key: str,
+        endpoint: str,
+        fingerprint: str,
+        now: datetime,
+    ) -> StoredResponse | None:
+        """Reserve the key for this transaction, or return what an earlier request with the
+        same key stored. A concurrent request with the key waits until this one ends."""
+        ...
+
+    async def complete(
+        self, tenant_id: uuid.UUID, *, caller: str, key: str, response: dict
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Entering opens it; only `commit` makes its writes stay."""
 
     tenants: TenantRepository
     api_keys: ApiKeyRepository
+    scales: ScaleRepository
+    frameworks: FrameworkRepository
+    capabilities: CapabilityRepository
+    roles: RoleRepository
+    org_units: OrgUnitRepository
+    employees: EmployeeRepository
+    cohorts: CohortRepository
+    idempotency: IdempotencyStore
 
     async def __aenter__(self) -> Self: ...
 

@@ -38,3 +38,23 @@ def check_text(value: str, field: str, errors: list[FieldError]) -> str:
     elif TEXT_FORBIDDEN.search(cleaned):
         errors.append(FieldError(field, "Control characters are not allowed."))
     return cleaned
+
+
+class Unset:
+    """Marks a field a partial update leaves as it is (distinct from None, which clears)."""
+
+    _instance = None
+
+    def __new__(cls) -> "Unset":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET = Unset()

@@ -65,3 +65,243 @@ api_keys = sa.Table(
 
 def is_tenant_owned(table: sa.Table) -> bool:
     return "tenant_id" in table.c
+
+
+def _owned_by_tenant() -> sa.Column:
+    return sa.Column("tenant_id", sa.Uuid, sa.ForeignKey("tenants.id"), nullable=False)
+
+
+def _timestamps() -> list[sa.Column]:
+    return [
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        sa.Column("updated_at", UtcDateTime, nullable=False),
+    ]
+
+
+competency_scales = sa.Table(
+    "competency_scales",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("key", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("levels", sa.JSON, nullable=False),
+    sa.Column("proficient_level", sa.Integer, nullable=True),
+    *_timestamps(),
+    sa.UniqueConstraint("tenant_id", "key"),
+)
+
+frameworks = sa.Table(
+    "frameworks",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("key", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    *_timestamps(),
+    sa.UniqueConstraint("tenant_id", "key"),
+)
+
+framework_versions = sa.Table(
+    "framework_versions",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("framework_id", sa.Uuid, sa.ForeignKey("frameworks.id"), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("published_at", UtcDateTime, nullable=True),
+    sa.Column("retired_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("framework_id", "number"),
+    # One draft and one published version per framework at most, whatever the callers race.
+    sa.Index(
+        "uq_framework_versions_one_draft",
+        "framework_id",
+        unique=True,
+        postgresql_where=sa.text("status = 'draft'"),
+        sqlite_where=sa.text("status = 'draft'"),
+    ),
+    sa.Index(
+        "uq_framework_versions_one_published",
+        "framework_id",
+        unique=True,
+        postgresql_where=sa.text("status = 'published'"),
+        sqlite_where=sa.text("status = 'published'"),
+    ),
+)
+
+capabilities = sa.Table(
+    "capabilities",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("framework_id", sa.Uuid, sa.ForeignKey("frameworks.id"), nullable=False),
+    sa.Column("key", sa.String(100), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("framework_id", "key"),
+    sa.Index("ix_capabilities_tenant_id_id", "tenant_id", "id"),
+)
+
+capability_groups = sa.Table(
+    "capability_groups",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column(
+        "framework_version_id",
+        sa.Uuid,
+        sa.ForeignKey("framework_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("parent_key", sa.String(100), nullable=True),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+capability_revisions = sa.Table(
+    "capability_revisions",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column(
+        "framework_version_id",
+        sa.Uuid,
+        sa.ForeignKey("framework_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("capability_id", sa.Uuid, sa.ForeignKey("capabilities.id"), primary_key=True),
+    sa.Column("group_key", sa.String(100), nullable=True),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("scale_id", sa.Uuid, sa.ForeignKey("competency_scales.id"), nullable=False),
+    sa.Column("indicators", sa.JSON, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Index("ix_capability_revisions_capability_id", "capability_id"),
+    sa.Index("ix_capability_revisions_scale_id", "scale_id"),
+)
+
+roles = sa.Table(
+    "roles",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("key", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    *_timestamps(),
+    sa.UniqueConstraint("tenant_id", "key"),
+)
+
+role_requirements = sa.Table(
+    "role_requirements",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column("role_id", sa.Uuid, sa.ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("capability_id", sa.Uuid, sa.ForeignKey("capabilities.id"), primary_key=True),
+    sa.Column("required_level", sa.Integer, nullable=False),
+    sa.Column("weight", sa.Float, nullable=False),
+    sa.Column("core", sa.Boolean, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Index("ix_role_requirements_capability_id", "capability_id"),
+)
+
+org_units = sa.Table(
+    "org_units",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("key", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("parent_id", sa.Uuid, sa.ForeignKey("org_units.id"), nullable=True),
+    *_timestamps(),
+    sa.UniqueConstraint("tenant_id", "key"),
+    sa.Index("ix_org_units_parent_id", "parent_id"),
+)
+
+employees = sa.Table(
+    "employees",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("external_id", sa.String(200), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("org_unit_id", sa.Uuid, sa.ForeignKey("org_units.id"), nullable=True),
+    sa.Column("job_title", sa.String(200), nullable=True),
+    sa.Column("job_level", sa.String(200), nullable=True),
+    sa.Column("location", sa.String(200), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("hire_date", sa.Date, nullable=True),
+    sa.Column("manager_id", sa.Uuid, sa.ForeignKey("employees.id"), nullable=True),
+    sa.Column("manager_external_id", sa.String(200), nullable=True),
+    sa.Column("current_role_id", sa.Uuid, sa.ForeignKey("roles.id"), nullable=True),
+    sa.Column("role_effective_date", sa.Date, nullable=True),
+    *_timestamps(),
+    sa.UniqueConstraint("tenant_id", "external_id"),
+    sa.Index("ix_employees_tenant_id_id", "tenant_id", "id"),
+    sa.Index("ix_employees_manager_id", "manager_id"),
+    sa.Index("ix_employees_org_unit_id", "org_unit_id"),
+    sa.Index("ix_employees_current_role_id", "current_role_id"),
+    sa.Index(
+        "ix_employees_pending_manager",
+        "tenant_id",
+        "manager_external_id",
+        postgresql_where=sa.text("manager_external_id IS NOT NULL"),
+        sqlite_where=sa.text("manager_external_id IS NOT NULL"),
+    ),
+)
+
+employee_aspired_roles = sa.Table(
+    "employee_aspired_roles",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column(
+        "employee_id", sa.Uuid, sa.ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("role_id", sa.Uuid, sa.ForeignKey("roles.id"), primary_key=True),
+)
+
+cohorts = sa.Table(
+    "cohorts",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("key", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("rule", sa.JSON, nullable=True),
+    *_timestamps(),
+    sa.UniqueConstraint("tenant_id", "key"),
+)
+
+cohort_members = sa.Table(
+    "cohort_members",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column(
+        "cohort_id", sa.Uuid, sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "employee_id", sa.Uuid, sa.ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+idempotency_records = sa.Table(
+    "idempotency_records",
+    metadata,
+    sa.Column("tenant_id", sa.Uuid, sa.ForeignKey("tenants.id"), primary_key=True),
+    sa.Column("caller", sa.String(100), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("endpoint", sa.String(200), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("response", sa.JSON, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_idempotency_records_created_at", "created_at"),
+)

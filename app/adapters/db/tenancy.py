@@ -14,7 +14,7 @@ import operator
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import (
     BinaryExpression,
     BindParameter,
@@ -58,22 +58,29 @@ def unscoped_tables(statement: object) -> set[str]:
     if not isinstance(statement, sa.ClauseElement):
         return set()
     unscoped: set[str] = set()
-    for node in visitors.iterate(statement):
-        if isinstance(node, sa.Select):
-            unscoped |= _unscoped_in_select(node)
-        elif isinstance(node, sa.Update | sa.Delete):
-            unscoped |= _unscoped_in(
-                [node.table, *_extra_froms(node)], _conjuncts(node.whereclause)
-            )
+    _walk(statement, frozenset(), unscoped)
     return unscoped
 
 
-def _unscoped_in_select(select: sa.Select) -> set[str]:
-    conditions = _conjuncts(select.whereclause)
-    elements: list[object] = []
-    for from_clause in select.get_final_froms():
-        elements += _flatten_join(from_clause, conditions)
-    return _unscoped_in(elements, conditions)
+def _walk(node: sa.ClauseElement, outer: frozenset[int], unscoped: set[str]) -> None:
+    """Check every SELECT/UPDATE/DELETE in the tree. A subquery in a WHERE clause or a select
+    list that names a FROM element of an enclosing statement is correlated to it (as SQLAlchemy
+    renders it), so that element is scoped by the enclosing statement, not the subquery."""
+    own: list[object] = []
+    if isinstance(node, sa.Select):
+        conditions = _conjuncts(node.whereclause)
+        for from_clause in node.get_final_froms():
+            own += _flatten_join(from_clause, conditions)
+        unscoped |= _unscoped_in([e for e in own if id(e) not in outer], conditions)
+    elif isinstance(node, sa.Update | sa.Delete):
+        own = [node.table, *_extra_froms(node)]
+        unscoped |= _unscoped_in(own, _conjuncts(node.whereclause))
+    from_ids = {id(e) for e in own} | (
+        {id(f) for f in node.get_final_froms()} if isinstance(node, sa.Select) else set()
+    )
+    inner = outer | {id(e) for e in own}
+    for child in node.get_children():
+        _walk(child, outer if id(child) in from_ids else inner, unscoped)
 
 
 def _extra_froms(statement: sa.Update | sa.Delete) -> list[object]:

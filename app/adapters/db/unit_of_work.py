@@ -2,9 +2,23 @@
 
 from typing import Self
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.adapters.db.catalogue import (
+    SqlCapabilityRepository,
+    SqlFrameworkRepository,
+    SqlRoleRepository,
+    SqlScaleRepository,
+)
+from app.adapters.db.idempotency import SqlIdempotencyStore
+from app.adapters.db.people import (
+    SqlCohortRepository,
+    SqlEmployeeRepository,
+    SqlOrgUnitRepository,
+)
 from app.adapters.db.repositories import SqlApiKeyRepository, SqlTenantRepository
+from app.domain.errors import Conflict
 
 
 class SqlUnitOfWork:
@@ -19,9 +33,17 @@ class SqlUnitOfWork:
         await self._conn.begin()
         self.tenants = SqlTenantRepository(self._conn)
         self.api_keys = SqlApiKeyRepository(self._conn)
+        self.scales = SqlScaleRepository(self._conn)
+        self.frameworks = SqlFrameworkRepository(self._conn)
+        self.capabilities = SqlCapabilityRepository(self._conn)
+        self.roles = SqlRoleRepository(self._conn)
+        self.org_units = SqlOrgUnitRepository(self._conn)
+        self.employees = SqlEmployeeRepository(self._conn)
+        self.cohorts = SqlCohortRepository(self._conn)
+        self.idempotency = SqlIdempotencyStore(self._conn)
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
+    async def __aexit__(self, exc_type: object, exc: object, traceback: object) -> None:
         assert self._conn is not None
         try:
             if self._conn.in_transaction():
@@ -29,6 +51,12 @@ class SqlUnitOfWork:
         finally:
             await self._conn.close()
             self._conn = None
+        if isinstance(exc, IntegrityError):
+            # The services check uniqueness and references first; this is the backstop for two
+            # requests racing past those checks at once.
+            raise Conflict(
+                "The change clashes with data written at the same moment; retry it."
+            ) from exc
 
     async def commit(self) -> None:
         assert self._conn is not None

@@ -1,0 +1,45 @@
+"""Helpers every repository uses: optimistic saves and the dialect's upsert."""
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.domain.errors import PreconditionFailed
+
+
+async def save_versioned(
+    conn: AsyncConnection,
+    table: sa.Table,
+    *,
+    tenant_id: uuid.UUID,
+    row_id: uuid.UUID,
+    previous_version: int,
+    values: dict[str, object],
+    kind: str,
+) -> None:
+    """Update the row only if nobody saved it since `previous_version` was read."""
+    result = await conn.execute(
+        sa.update(table)
+        .where(
+            table.c.tenant_id == tenant_id,
+            table.c.id == row_id,
+            table.c.version == previous_version,
+        )
+        .values(values)
+    )
+    if result.rowcount != 1:
+        raise PreconditionFailed(f"{kind} {row_id} was changed meanwhile; read it again.")
+
+
+def insert_for(conn: AsyncConnection, table: sa.Table):
+    """An INSERT that supports ON CONFLICT on this connection's database."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def search_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

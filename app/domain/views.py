@@ -1,0 +1,69 @@
+"""Value objects that cross the ports: read models, filters, and rows of bulk writes."""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from app.domain.bulk import RowStatus
+from app.domain.frameworks import CapabilityType
+from app.domain.people import EmployeeStatus, Profile
+
+
+@dataclass(frozen=True)
+class CapabilityView:
+    """A capability as its framework's current version describes it."""
+
+    id: uuid.UUID
+    framework_id: uuid.UUID
+    key: str
+    version_number: int
+    name: str
+    type: CapabilityType
+    description: str
+    scale_id: uuid.UUID
+    group_key: str | None
+    indicators: Mapping[int, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class EmployeeFilter:
+    org_unit_id: uuid.UUID | None = None
+    """Employees in this unit or any unit below it."""
+    manager_id: uuid.UUID | None = None
+    """Direct reports of this employee."""
+    role_id: uuid.UUID | None = None
+    status: EmployeeStatus | None = None
+    external_id: str | None = None
+    visible_to_manager: uuid.UUID | None = None
+    """Only this manager and everyone below them in the reporting line."""
+    only_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class EmployeeUpsert:
+    """One row of a bulk upsert: the profile and the manager, named by external id because
+    the manager may arrive later in the batch or in a later one."""
+
+    profile: Profile
+    manager_external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UpsertOutcome:
+    id: uuid.UUID
+    status: RowStatus
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    employee_id: uuid.UUID
+    role_id: uuid.UUID
+    effective_date: date
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    endpoint: str
+    fingerprint: str
+    response: dict

@@ -1,0 +1,59 @@
+"""Checks shared by the use cases: optimistic concurrency and idempotent replays."""
+
+from app.domain.bulk import fingerprint
+from app.domain.errors import FieldError, IdempotencyKeyReused, InvalidInput, PreconditionFailed
+from app.domain.identity import Actor
+from app.domain.ports import UnitOfWork
+from app.services import utcnow
+
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+
+
+def check_version(kind: str, current: int, expected: int | None) -> None:
+    """PreconditionFailed when the caller edited a copy older than the stored one."""
+    if expected is not None and expected != current:
+        raise PreconditionFailed(
+            f"The {kind} changed since version {expected} was read (now {current}); "
+            "read it again and reapply the change."
+        )
+
+
+async def replayed_response(
+    uow: UnitOfWork, actor: Actor, *, idempotency_key: str | None, endpoint: str, payload: object
+) -> dict | None:
+    """Inside an open unit of work: the response stored for this key, or None after claiming
+    the key for this request. IdempotencyKeyReused if it was used for another request."""
+    if idempotency_key is None:
+        return None
+    if not 1 <= len(idempotency_key) <= IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise InvalidInput(
+            "The Idempotency-Key is not acceptable.",
+            [FieldError("header.idempotency-key", "Give 1 to 255 characters.")],
+        )
+    digest = fingerprint(payload)
+    stored = await uow.idempotency.claim(
+        actor.tenant_id,
+        caller=_caller(actor),
+        key=idempotency_key,
+        endpoint=endpoint,
+        fingerprint=digest,
+        now=utcnow(),
+    )
+    if stored is None:
+        return None
+    if stored.endpoint != endpoint or stored.fingerprint != digest:
+        raise IdempotencyKeyReused()
+    return stored.response
+
+
+async def remember_response(
+    uow: UnitOfWork, actor: Actor, *, idempotency_key: str | None, response: dict
+) -> None:
+    if idempotency_key is not None:
+        await uow.idempotency.complete(
+            actor.tenant_id, caller=_caller(actor), key=idempotency_key, response=response
+        )
+
+
+def _caller(actor: Actor) -> str:
+    return actor.credential_id or f"tenant:{actor.tenant_id}"
