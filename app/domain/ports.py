@@ -131,6 +131,10 @@ class CapabilityRepository(Protocol):
         self, tenant_id: uuid.UUID, capability_id: uuid.UUID
     ) -> CapabilityView | None: ...
 
+    async def get_many(
+        self, tenant_id: uuid.UUID, capability_ids: Collection[uuid.UUID]
+    ) -> list[CapabilityView]: ...
+
     async def max_levels(
         self, tenant_id: uuid.UUID, capability_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, int]:
@@ -142,6 +146,10 @@ class RoleRepository(Protocol):
     async def add(self, role: RoleProfile) -> None: ...
 
     async def get(self, tenant_id: uuid.UUID, role_id: uuid.UUID) -> RoleProfile | None: ...
+
+    async def get_many(
+        self, tenant_id: uuid.UUID, role_ids: Collection[uuid.UUID]
+    ) -> list[RoleProfile]: ...
 
     async def ids_by_keys(
         self, tenant_id: uuid.UUID, keys: Collection[str]
@@ -162,6 +170,10 @@ class OrgUnitRepository(Protocol):
     async def add(self, unit: OrgUnit) -> None: ...
 
     async def get(self, tenant_id: uuid.UUID, unit_id: uuid.UUID) -> OrgUnit | None: ...
+
+    async def get_many(
+        self, tenant_id: uuid.UUID, unit_ids: Collection[uuid.UUID]
+    ) -> list[OrgUnit]: ...
 
     async def list(
         self, tenant_id: uuid.UUID, page: PageRequest, *, parent_id: uuid.UUID | None = None

@@ -38,6 +38,8 @@ class EmployeeFilter:
     visible_to_manager: uuid.UUID | None = None
     """Only this manager and everyone below them in the reporting line."""
     only_id: uuid.UUID | None = None
+    ids: tuple[uuid.UUID, ...] | None = None
+    """Only these employees (a batch lookup)."""
 
 
 @dataclass(frozen=True)

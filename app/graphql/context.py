@@ -3,11 +3,13 @@ resolves sibling fields concurrently and one database connection cannot serve tw
 
 from dataclasses import dataclass
 
+import strawberry
 from strawberry.fastapi import BaseContext
 
 from app.domain.errors import Unauthenticated
 from app.domain.identity import Actor
 from app.domain.ports import UnitOfWork
+from app.graphql.loaders import Loaders
 from app.services.context import ServiceContext
 
 
@@ -18,6 +20,13 @@ class GraphQLContext(BaseContext):
 
     def __post_init__(self) -> None:
         super().__init__()
+        self._loaders: Loaders | None = None
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self.services.uow, self.actor)
+        return self._loaders
 
     @property
     def actor(self) -> Actor:
@@ -27,3 +36,6 @@ class GraphQLContext(BaseContext):
 
     def uow(self) -> UnitOfWork:
         return self.services.uow()
+
+
+Info = strawberry.Info[GraphQLContext, None]

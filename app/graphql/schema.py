@@ -5,18 +5,19 @@ from datetime import datetime
 
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.types import Info
+from strawberry.tools import merge_types
 
 from app.domain.identity import Role as DomainRole
 from app.domain.tenants import ApiKey as DomainApiKey
 from app.domain.tenants import Tenant as DomainTenant
-from app.graphql.context import GraphQLContext
+from app.graphql.catalogue import CatalogueMutation, CatalogueQuery
+from app.graphql.context import Info
 from app.graphql.errors import DomainErrors
 from app.graphql.pagination import Connection, page_request
+from app.graphql.people import PeopleMutation, PeopleQuery
 from app.services import api_keys, tenants
 
-Role = strawberry.enum(DomainRole, name="Role")
-Context = Info[GraphQLContext, None]
+AccessRole = strawberry.enum(DomainRole, name="AccessRole")
 
 
 @strawberry.type
@@ -36,11 +37,11 @@ class Tenant:
 @strawberry.type
 class Viewer:
     tenant_id: uuid.UUID
-    roles: list[Role]
+    roles: list[AccessRole]
     employee_id: uuid.UUID | None
 
     @strawberry.field(description="The viewer's organisation.")
-    async def tenant(self, info: Context) -> Tenant:
+    async def tenant(self, info: Info) -> Tenant:
         context = info.context
         return Tenant.of(await tenants.get_current_tenant(context.uow(), context.actor))
 
@@ -50,7 +51,7 @@ class ApiKey:
     id: uuid.UUID
     name: str
     prefix: str
-    roles: list[Role]
+    roles: list[AccessRole]
     employee_id: uuid.UUID | None
     created_at: datetime
     expires_at: datetime | None
@@ -75,7 +76,7 @@ class ApiKey:
 @strawberry.input
 class CreateApiKeyInput:
     name: str
-    roles: list[Role]
+    roles: list[AccessRole]
     employee_id: uuid.UUID | None = None
     expires_at: datetime | None = None
 
@@ -87,9 +88,9 @@ class CreateApiKeyPayload:
 
 
 @strawberry.type
-class Query:
+class IdentityQuery:
     @strawberry.field(description="The authenticated caller.")
-    def viewer(self, info: Context) -> Viewer:
+    def viewer(self, info: Info) -> Viewer:
         actor = info.context.actor
         return Viewer(
             tenant_id=actor.tenant_id, roles=sorted(actor.roles), employee_id=actor.employee_id
@@ -97,7 +98,7 @@ class Query:
 
     @strawberry.field(description="The tenant's API keys, oldest first (hr_admin).")
     async def api_keys(
-        self, info: Context, first: int | None = None, after: str | None = None
+        self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ApiKey]:
         context = info.context
         page = await api_keys.list_api_keys(
@@ -106,15 +107,15 @@ class Query:
         return Connection.of(page, ApiKey.of)
 
     @strawberry.field(description="One API key (hr_admin).")
-    async def api_key(self, info: Context, id: uuid.UUID) -> ApiKey:
+    async def api_key(self, info: Info, id: uuid.UUID) -> ApiKey:
         context = info.context
         return ApiKey.of(await api_keys.get_api_key(context.uow(), context.actor, key_id=id))
 
 
 @strawberry.type
-class Mutation:
+class IdentityMutation:
     @strawberry.mutation(description="Create an API key (hr_admin).")
-    async def create_api_key(self, info: Context, input: CreateApiKeyInput) -> CreateApiKeyPayload:
+    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> CreateApiKeyPayload:
         context = info.context
         issued = await api_keys.create_api_key(
             context.uow(),
@@ -127,9 +128,13 @@ class Mutation:
         return CreateApiKeyPayload(api_key=ApiKey.of(issued.key), key=issued.plaintext)
 
     @strawberry.mutation(description="Revoke an API key at once (hr_admin).")
-    async def revoke_api_key(self, info: Context, id: uuid.UUID) -> ApiKey:
+    async def revoke_api_key(self, info: Info, id: uuid.UUID) -> ApiKey:
         context = info.context
         return ApiKey.of(await api_keys.revoke_api_key(context.uow(), context.actor, key_id=id))
+
+
+Query = merge_types("Query", (IdentityQuery, CatalogueQuery, PeopleQuery))
+Mutation = merge_types("Mutation", (IdentityMutation, CatalogueMutation, PeopleMutation))
 
 
 def build_schema(*, max_depth: int, max_tokens: int, max_aliases: int) -> strawberry.Schema:

@@ -119,7 +119,7 @@ async def list_employees(
 ) -> Page[Employee]:
     """The employees matching `criteria` among those the caller may see."""
     async with uow:
-        return await uow.employees.list(actor.tenant_id, page, _restricted(actor, criteria))
+        return await uow.employees.list(actor.tenant_id, page, visible_filter(actor, criteria))
 
 
 async def update_employee(
@@ -322,7 +322,8 @@ async def assign_roles(
     return result
 
 
-def _restricted(actor: Actor, criteria: EmployeeFilter) -> EmployeeFilter:
+def visible_filter(actor: Actor, criteria: EmployeeFilter) -> EmployeeFilter:
+    """`criteria` narrowed to the employees the actor may see."""
     if actor.has_any(Role.HR_ADMIN, Role.INTEGRATION):
         return criteria
     if actor.employee_id is None:

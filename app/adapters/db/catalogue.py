@@ -424,6 +424,12 @@ class SqlCapabilityRepository:
             )
         return await fetch_page_by_id(self._conn, statement, capabilities.c.id, page, _capability)
 
+    async def get_many(
+        self, tenant_id: uuid.UUID, capability_ids: Collection[uuid.UUID]
+    ) -> list[CapabilityView]:
+        statement = self._current(tenant_id).where(capabilities.c.id.in_(set(capability_ids)))
+        return [_capability(row) for row in await self._conn.execute(statement)]
+
     async def get(self, tenant_id: uuid.UUID, capability_id: uuid.UUID) -> CapabilityView | None:
         statement = self._current(tenant_id).where(capabilities.c.id == capability_id)
         row = (await self._conn.execute(statement)).first()
@@ -470,6 +476,14 @@ class SqlRoleRepository:
         if row is None:
             return None
         return (await self._with_requirements(tenant_id, [row]))[0]
+
+    async def get_many(
+        self, tenant_id: uuid.UUID, role_ids: Collection[uuid.UUID]
+    ) -> list[RoleProfile]:
+        rows = await self._conn.execute(
+            sa.select(roles).where(roles.c.tenant_id == tenant_id, roles.c.id.in_(set(role_ids)))
+        )
+        return await self._with_requirements(tenant_id, list(rows))
 
     async def ids_by_keys(
         self, tenant_id: uuid.UUID, keys: Collection[str]

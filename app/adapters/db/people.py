@@ -51,6 +51,16 @@ class SqlOrgUnitRepository:
         ).first()
         return None if row is None else OrgUnit(**row._mapping)
 
+    async def get_many(
+        self, tenant_id: uuid.UUID, unit_ids: Collection[uuid.UUID]
+    ) -> list[OrgUnit]:
+        rows = await self._conn.execute(
+            sa.select(org_units).where(
+                org_units.c.tenant_id == tenant_id, org_units.c.id.in_(set(unit_ids))
+            )
+        )
+        return [OrgUnit(**row._mapping) for row in rows]
+
     async def list(
         self, tenant_id: uuid.UUID, page: PageRequest, *, parent_id: uuid.UUID | None = None
     ) -> Page[OrgUnit]:
@@ -201,6 +211,8 @@ class SqlEmployeeRepository:
             statement = statement.where(employees.c.external_id == criteria.external_id)
         if criteria.only_id is not None:
             statement = statement.where(employees.c.id == criteria.only_id)
+        if criteria.ids is not None:
+            statement = statement.where(employees.c.id.in_(criteria.ids))
         if criteria.visible_to_manager is not None:
             reports = reports_below(tenant_id, [criteria.visible_to_manager])
             statement = statement.where(

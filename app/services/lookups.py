@@ -1,0 +1,48 @@
+"""Batch lookups by id, for callers that gather ids first (GraphQL DataLoaders).
+
+Each returns only what the caller may see; ids of other tenants or invisible employees are
+simply absent from the result.
+"""
+
+import uuid
+from collections.abc import Collection
+from dataclasses import replace
+
+from app.domain.identity import Actor
+from app.domain.pagination import PageRequest
+from app.domain.people import Employee, OrgUnit
+from app.domain.ports import UnitOfWork
+from app.domain.roles import RoleProfile
+from app.domain.views import CapabilityView, EmployeeFilter
+from app.services.employees import visible_filter
+
+
+async def employees_by_id(
+    uow: UnitOfWork, actor: Actor, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Employee]:
+    criteria = replace(visible_filter(actor, EmployeeFilter()), ids=tuple(set(ids)))
+    async with uow:
+        page = await uow.employees.list(actor.tenant_id, PageRequest(limit=len(ids) or 1), criteria)
+    return {employee.id: employee for employee in page.items}
+
+
+async def roles_by_id(
+    uow: UnitOfWork, actor: Actor, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, RoleProfile]:
+    async with uow:
+        return {role.id: role for role in await uow.roles.get_many(actor.tenant_id, ids)}
+
+
+async def org_units_by_id(
+    uow: UnitOfWork, actor: Actor, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, OrgUnit]:
+    async with uow:
+        return {unit.id: unit for unit in await uow.org_units.get_many(actor.tenant_id, ids)}
+
+
+async def capabilities_by_id(
+    uow: UnitOfWork, actor: Actor, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, CapabilityView]:
+    async with uow:
+        found = await uow.capabilities.get_many(actor.tenant_id, ids)
+    return {capability.id: capability for capability in found}
