@@ -206,3 +206,15 @@ async def change_members(
         uow, actor, cohort_id=cohort_id, add=body.add, remove=body.remove
     )
     return CohortOut.of(cohort)
+
+
+@router.delete(
+    "/{cohort_id}",
+    status_code=204,
+    summary="Delete a cohort (its members are not affected)",
+    responses=problem_responses(404, 412),
+)
+async def delete_cohort(
+    cohort_id: CohortId, uow: UowDep, actor: ActorDep, if_match: IfMatchDep
+) -> None:
+    await cohorts.delete_cohort(uow, actor, cohort_id=cohort_id, expected_version=if_match)

@@ -7,10 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.csv_body import (
+    CSV_REQUEST_BODY,
+    CSV_RESPONSE_CONTENT,
+    CsvBodyDep,
+    CsvResponse,
+    attachment,
+)
 from app.api.deps import ActorDep, IfMatchDep, PageDep, UowDep
 from app.api.etag import set_etag
 from app.api.pagination import PageOut
 from app.api.problems import problem_responses
+from app.domain.errors import InvalidInput
+from app.domain.framework_csv import COLUMNS, from_csv, to_csv
 from app.domain.frameworks import (
     CapabilitySpec,
     CapabilityType,
@@ -284,6 +293,43 @@ async def create_framework(
     return FrameworkDetailOut.of_detail(detail)
 
 
+@router.post(
+    "/v1/frameworks:import",
+    status_code=201,
+    response_model=FrameworkDetailOut,
+    summary="Import a framework from CSV",
+    description="Creates the framework with version 1 as a draft holding the CSV's content, as "
+    "`POST /v1/frameworks` does. One row per capability-level indicator, with the header "
+    f"`{','.join(COLUMNS)}`; a capability without indicators has one row with `level` and "
+    "`indicator` empty, and a group without capabilities a row with only the group columns. "
+    "A version's `/export` has this format. Rows that cannot be read are reported as "
+    "`body.csv.row.<n>.<column>`, counting the header as row 1.",
+    openapi_extra=CSV_REQUEST_BODY,
+    responses=problem_responses(403, 409, 415),
+)
+async def import_framework(
+    uow: UowDep,
+    actor: ActorDep,
+    body: CsvBodyDep,
+    response: Response,
+    key: Annotated[str, Query(description="The new framework's key.")],
+    name: Annotated[str, Query(description="The new framework's name.")],
+    description: Annotated[str, Query(description="What the framework covers.")] = "",
+) -> FrameworkDetailOut:
+    content = from_csv(body)
+    try:
+        detail = await frameworks.create_framework(
+            uow, actor, key=key, name=name, description=description, content=content
+        )
+    except InvalidInput as error:
+        raise error.relocated(
+            {"key": "query.key", "name": "query.name", "description": "query.description"}
+        ) from None
+    response.headers["Location"] = f"/v1/frameworks/{detail.framework.id}"
+    set_etag(response, detail.framework.version)
+    return FrameworkDetailOut.of_detail(detail)
+
+
 @router.get("/v1/frameworks", response_model=FrameworkPage, summary="List frameworks")
 async def list_frameworks(uow: UowDep, actor: ActorDep, page: PageDep) -> FrameworkPage:
     return FrameworkPage.of(
@@ -360,6 +406,27 @@ async def get_version(
     detail = await frameworks.get_version(uow, actor, framework_id=framework_id, number=number)
     set_etag(response, detail.version.revision)
     return VersionDetailOut.of_detail(detail)
+
+
+@router.get(
+    "/v1/frameworks/{framework_id}/versions/{number}/export",
+    response_class=CsvResponse,
+    summary="Export a version as CSV",
+    description="One row per capability-level indicator, in the format "
+    "`POST /v1/frameworks:import` reads; offered as the download `{key}-v{number}.csv`.",
+    responses={
+        200: {"description": "The version as CSV.", "content": CSV_RESPONSE_CONTENT},
+        **problem_responses(404),
+    },
+)
+async def export_version(
+    framework_id: FrameworkId, number: Number, uow: UowDep, actor: ActorDep
+) -> CsvResponse:
+    export = await frameworks.export_version(uow, actor, framework_id=framework_id, number=number)
+    response = CsvResponse(to_csv(export.content))
+    attachment(response, f"{export.framework.key}-v{export.version.number}")
+    set_etag(response, export.version.revision)
+    return response
 
 
 @router.put(

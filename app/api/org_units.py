@@ -119,3 +119,15 @@ async def update_org_unit(
     )
     set_etag(response, unit.version)
     return OrgUnitOut.of(unit)
+
+
+@router.delete(
+    "/{unit_id}",
+    status_code=204,
+    summary="Delete an empty org unit",
+    responses=problem_responses(403, 404, 409, 412),
+)
+async def delete_org_unit(
+    unit_id: UnitId, uow: UowDep, actor: ActorDep, if_match: IfMatchDep
+) -> None:
+    await org_units.delete_org_unit(uow, actor, unit_id=unit_id, expected_version=if_match)

@@ -150,3 +150,13 @@ async def update_role(
     )
     set_etag(response, role.version)
     return RoleOut.of(role)
+
+
+@router.delete(
+    "/{role_id}",
+    status_code=204,
+    summary="Delete a role nobody holds or aspires to",
+    responses=problem_responses(403, 404, 409, 412),
+)
+async def delete_role(role_id: RoleId, uow: UowDep, actor: ActorDep, if_match: IfMatchDep) -> None:
+    await roles.delete_role(uow, actor, role_id=role_id, expected_version=if_match)

@@ -155,3 +155,15 @@ async def update_scale(
     )
     set_etag(response, scale.version)
     return ScaleOut.of(scale)
+
+
+@router.delete(
+    "/{scale_id}",
+    status_code=204,
+    summary="Delete a scale no framework uses",
+    responses=problem_responses(403, 404, 409, 412),
+)
+async def delete_scale(
+    scale_id: ScaleId, uow: UowDep, actor: ActorDep, if_match: IfMatchDep
+) -> None:
+    await scales.delete_scale(uow, actor, scale_id=scale_id, expected_version=if_match)

@@ -41,6 +41,18 @@ class InvalidInput(DomainError):
         super().__init__(detail)
         self.errors = errors or []
 
+    def relocated(self, roots: dict[str, str]) -> "InvalidInput":
+        """The same error with field paths whose first part is a key of `roots` renamed,
+        for an adapter that took those fields from somewhere else than the body."""
+
+        def moved(path: str) -> str:
+            root, dot, rest = path.partition(".")
+            return f"{roots[root]}{dot}{rest}" if root in roots else path
+
+        return InvalidInput(
+            self.detail, [FieldError(moved(e.field), e.message) for e in self.errors]
+        )
+
 
 class Conflict(DomainError):
     """The request clashes with the current state (a duplicate, a concurrent change)."""

@@ -563,6 +563,26 @@ class CatalogueMutation:
         )
         return Role.of(role)
 
+    @strawberry.mutation(description="Delete a scale no framework uses; returns its id.")
+    async def delete_scale(
+        self, info: Info, id: uuid.UUID, expected_version: int | None = None
+    ) -> uuid.UUID:
+        context = info.context
+        await scales.delete_scale(
+            context.uow(), context.actor, scale_id=id, expected_version=expected_version
+        )
+        return id
+
+    @strawberry.mutation(description="Delete a role nobody holds or aspires to; returns its id.")
+    async def delete_role(
+        self, info: Info, id: uuid.UUID, expected_version: int | None = None
+    ) -> uuid.UUID:
+        context = info.context
+        await roles.delete_role(
+            context.uow(), context.actor, role_id=id, expected_version=expected_version
+        )
+        return id
+
 
 def _summary(version) -> FrameworkVersionSummary:
     return FrameworkVersionSummary(

@@ -535,3 +535,23 @@ class PeopleMutation:
             context.uow(), context.actor, cohort_id=id, add=add or [], remove=remove or []
         )
         return Cohort.of(cohort)
+
+    @strawberry.mutation(description="Delete an empty org unit; returns its id.")
+    async def delete_org_unit(
+        self, info: Info, id: uuid.UUID, expected_version: int | None = None
+    ) -> uuid.UUID:
+        context = info.context
+        await org_units.delete_org_unit(
+            context.uow(), context.actor, unit_id=id, expected_version=expected_version
+        )
+        return id
+
+    @strawberry.mutation(description="Delete a cohort; returns its id.")
+    async def delete_cohort(
+        self, info: Info, id: uuid.UUID, expected_version: int | None = None
+    ) -> uuid.UUID:
+        context = info.context
+        await cohorts.delete_cohort(
+            context.uow(), context.actor, cohort_id=id, expected_version=expected_version
+        )
+        return id

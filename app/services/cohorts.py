@@ -11,7 +11,7 @@ from app.domain.pagination import Page, PageRequest
 from app.domain.people import Employee
 from app.domain.ports import UnitOfWork
 from app.services import utcnow
-from app.services.guards import check_version
+from app.services.guards import check_deletable, check_version
 
 READERS = (Role.HR_ADMIN, Role.INTEGRATION)
 
@@ -139,3 +139,18 @@ async def _check_rule(uow: UnitOfWork, actor: Actor, rule: CohortRule) -> None:
     ]
     if errors:
         raise InvalidInput("The rule refers to things that do not exist.", errors)
+
+
+async def delete_cohort(
+    uow: UnitOfWork, actor: Actor, *, cohort_id: uuid.UUID, expected_version: int | None = None
+) -> None:
+    """Delete a cohort (its members stay employees). Raises Forbidden, NotFound,
+    PreconditionFailed."""
+    actor.require_any(Role.HR_ADMIN)
+    async with uow:
+        cohort = await _cohort(uow, actor, cohort_id)
+        check_deletable(
+            "cohort", version=cohort.version, expected_version=expected_version, blocker=None
+        )
+        await uow.cohorts.delete(actor.tenant_id, cohort_id)
+        await uow.commit()

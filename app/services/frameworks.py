@@ -272,3 +272,21 @@ def _numbered(
         if version.number == number:
             return version
     raise NotFound("Framework version", f"{framework_id}/{number}")
+
+
+@dataclass(frozen=True)
+class VersionExport:
+    framework: Framework
+    version: FrameworkVersion
+    content: FrameworkContent
+
+
+async def export_version(
+    uow: UnitOfWork, actor: Actor, *, framework_id: uuid.UUID, number: int
+) -> VersionExport:
+    """One version's content with its framework (whose key names the export). Raises NotFound."""
+    async with uow:
+        framework = await _framework(uow, actor, framework_id)
+        version = await _version(uow, actor, framework_id, number)
+        content = await uow.frameworks.content(actor.tenant_id, version.id)
+    return VersionExport(framework, version, content)

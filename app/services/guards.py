@@ -1,7 +1,13 @@
 """Checks shared by the use cases: optimistic concurrency and idempotent replays."""
 
 from app.domain.bulk import fingerprint
-from app.domain.errors import FieldError, IdempotencyKeyReused, InvalidInput, PreconditionFailed
+from app.domain.errors import (
+    Conflict,
+    FieldError,
+    IdempotencyKeyReused,
+    InvalidInput,
+    PreconditionFailed,
+)
 from app.domain.identity import Actor
 from app.domain.ports import UnitOfWork
 from app.services import utcnow
@@ -57,3 +63,13 @@ async def remember_response(
 
 def _caller(actor: Actor) -> str:
     return actor.credential_id or f"tenant:{actor.tenant_id}"
+
+
+def check_deletable(
+    kind: str, *, version: int, expected_version: int | None, blocker: str | None
+) -> None:
+    """A delete's checks: the caller's copy is current (PreconditionFailed) and nothing
+    depends on the thing (Conflict naming what does)."""
+    check_version(kind, version, expected_version)
+    if blocker is not None:
+        raise Conflict(f"The {kind} cannot be deleted: {blocker}.")

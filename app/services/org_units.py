@@ -9,7 +9,7 @@ from app.domain.people import OrgUnit
 from app.domain.ports import UnitOfWork
 from app.domain.values import UNSET, Unset
 from app.services import utcnow
-from app.services.guards import check_version
+from app.services.guards import check_deletable, check_version
 
 WRITERS = (Role.HR_ADMIN, Role.INTEGRATION)
 
@@ -81,3 +81,23 @@ async def _check_parent(uow: UnitOfWork, actor: Actor, parent_id: uuid.UUID | No
         raise InvalidInput(
             "The parent unit does not exist.", [FieldError("parent_id", "No unit has this id.")]
         )
+
+
+async def delete_org_unit(
+    uow: UnitOfWork, actor: Actor, *, unit_id: uuid.UUID, expected_version: int | None = None
+) -> None:
+    """Raises Forbidden, NotFound, PreconditionFailed, Conflict (units or people in it)."""
+    actor.require_any(*WRITERS)
+    async with uow:
+        unit = await uow.org_units.get(actor.tenant_id, unit_id)
+        if unit is None:
+            raise NotFound("Org unit", unit_id)
+        in_use = await uow.org_units.in_use(actor.tenant_id, unit_id)
+        check_deletable(
+            "org unit",
+            version=unit.version,
+            expected_version=expected_version,
+            blocker="units or employees are in it" if in_use else None,
+        )
+        await uow.org_units.delete(actor.tenant_id, unit_id)
+        await uow.commit()

@@ -9,7 +9,7 @@ from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
 from app.domain.roles import Requirement, RoleProfile
 from app.services import utcnow
-from app.services.guards import check_version
+from app.services.guards import check_deletable, check_version
 
 
 async def create_role(
@@ -90,3 +90,24 @@ async def update_role(
         await uow.roles.save(revised, previous_version=role.version)
         await uow.commit()
     return revised
+
+
+async def delete_role(
+    uow: UnitOfWork, actor: Actor, *, role_id: uuid.UUID, expected_version: int | None = None
+) -> None:
+    """Raises Forbidden, NotFound, PreconditionFailed, Conflict (someone holds or aspires
+    to it: map them elsewhere first)."""
+    actor.require_any(Role.HR_ADMIN)
+    async with uow:
+        role = await uow.roles.get(actor.tenant_id, role_id)
+        if role is None:
+            raise NotFound("Role", role_id)
+        in_use = await uow.roles.in_use(actor.tenant_id, role_id)
+        check_deletable(
+            "role",
+            version=role.version,
+            expected_version=expected_version,
+            blocker="employees hold or aspire to it" if in_use else None,
+        )
+        await uow.roles.delete(actor.tenant_id, role_id)
+        await uow.commit()

@@ -9,7 +9,7 @@ from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
 from app.domain.scales import CompetencyScale, LevelSpec
 from app.services import utcnow
-from app.services.guards import check_version
+from app.services.guards import check_deletable, check_version
 
 
 async def create_scale(
@@ -85,3 +85,23 @@ async def update_scale(
         await uow.scales.save(revised, previous_version=scale.version)
         await uow.commit()
     return revised
+
+
+async def delete_scale(
+    uow: UnitOfWork, actor: Actor, *, scale_id: uuid.UUID, expected_version: int | None = None
+) -> None:
+    """Raises Forbidden, NotFound, PreconditionFailed, Conflict (a framework uses it)."""
+    actor.require_any(Role.HR_ADMIN)
+    async with uow:
+        scale = await uow.scales.get(actor.tenant_id, scale_id)
+        if scale is None:
+            raise NotFound("Scale", scale_id)
+        in_use = await uow.scales.in_use(actor.tenant_id, scale_id)
+        check_deletable(
+            "scale",
+            version=scale.version,
+            expected_version=expected_version,
+            blocker="framework versions measure capabilities on it" if in_use else None,
+        )
+        await uow.scales.delete(actor.tenant_id, scale_id)
+        await uow.commit()

@@ -163,7 +163,7 @@ async def test_people_through_graphql_with_batched_lookups(client, new_tenant):
     nested = """query($first: Int) { employees(first: $first) { nodes {
         externalId manager { externalId } orgUnit { key } currentRole { key requirements { capability { key } } } } } }"""
     with counted_statements() as few:
-        small = await gql(client, headers, nested, first=5)
+        await gql(client, headers, nested, first=5)
     with counted_statements() as many:
         large = await gql(client, headers, nested, first=41)
     assert len(large["data"]["employees"]["nodes"]) == 41
@@ -264,3 +264,25 @@ async def test_graphql_hides_other_tenants_and_invisible_people(client, new_tena
         await gql(client, as_report, "query($id: UUID!) { employee(id: $id) { id } }", id=boss_id)
     ) == ["NOT_FOUND"]
     assert codes(await gql(client, as_report, "{ cohorts { nodes { id } } }")) == ["FORBIDDEN"]
+
+
+async def test_deletes_through_graphql(client, new_tenant):
+    admin = await new_tenant()
+    headers = auth(admin)
+    unit = await gql(client, headers, 'mutation { createOrgUnit(key: "u", name: "U") { id } }')
+    unit_id = unit["data"]["createOrgUnit"]["id"]
+    stale = await gql(
+        client,
+        headers,
+        "mutation($id: UUID!) { deleteOrgUnit(id: $id, expectedVersion: 5) }",
+        id=unit_id,
+    )
+    assert codes(stale) == ["PRECONDITION_FAILED"]
+    deleted = await gql(
+        client, headers, "mutation($id: UUID!) { deleteOrgUnit(id: $id) }", id=unit_id
+    )
+    assert deleted["data"]["deleteOrgUnit"] == unit_id
+    again = await gql(
+        client, headers, "mutation($id: UUID!) { deleteOrgUnit(id: $id) }", id=unit_id
+    )
+    assert codes(again) == ["NOT_FOUND"]

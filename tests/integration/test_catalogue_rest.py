@@ -288,3 +288,41 @@ async def test_another_tenants_catalogue_is_invisible(client, new_tenant):
     assert fields_of(assert_problem(role, 422, "invalid_input")) == {
         "body.requirements.0.capability_id"
     }
+
+
+async def test_deleting_what_is_in_use_is_refused(client, new_tenant):
+    admin = await new_tenant()
+    ids = await published_catalogue(client, admin)
+    in_use = await client.delete(f"/v1/scales/{ids['scale']}", headers=auth(admin))
+    assert_problem(in_use, 409, "conflict")
+    spare = await client.post(
+        "/v1/scales",
+        json={"key": "spare", "name": "Spare", "levels": THREE_LEVELS},
+        headers=auth(admin),
+    )
+    stale = await client.delete(
+        f"/v1/scales/{spare.json()['id']}", headers=auth(admin) | {"If-Match": '"7"'}
+    )
+    assert_problem(stale, 412, "precondition_failed")
+    assert (
+        await client.delete(f"/v1/scales/{spare.json()['id']}", headers=auth(admin))
+    ).status_code == 204
+    assert_problem(
+        await client.get(f"/v1/scales/{spare.json()['id']}", headers=auth(admin)), 404, "not_found"
+    )
+    role = await client.post("/v1/roles", json={"key": "r", "name": "R"}, headers=auth(admin))
+    person = await client.post(
+        "/v1/employees",
+        json={"external_id": "p", "name": "P", "current_role_id": role.json()["id"]},
+        headers=auth(admin),
+    )
+    assert person.status_code == 201
+    assert_problem(
+        await client.delete(f"/v1/roles/{role.json()['id']}", headers=auth(admin)), 409, "conflict"
+    )
+    await client.patch(
+        f"/v1/employees/{person.json()['id']}", json={"current_role_id": None}, headers=auth(admin)
+    )
+    assert (
+        await client.delete(f"/v1/roles/{role.json()['id']}", headers=auth(admin))
+    ).status_code == 204

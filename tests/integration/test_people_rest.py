@@ -395,3 +395,29 @@ async def test_another_tenants_people_are_invisible_and_untouched(client, new_te
     assert (await client.get(f"/v1/employees/{person['id']}", headers=auth(owner))).json()[
         "name"
     ] == "P1"
+
+
+async def test_org_units_with_people_or_children_stay_and_cohorts_go(client, new_tenant):
+    admin, other = await new_tenant(), await new_tenant("Other")
+    root = await make_unit(client, admin, "root")
+    leaf = await make_unit(client, admin, "leaf", root)
+    await make_employee(client, admin, "x", org_unit_id=leaf)
+    for unit in (root, leaf):
+        assert_problem(
+            await client.delete(f"/v1/org-units/{unit}", headers=auth(admin)), 409, "conflict"
+        )
+    empty = await make_unit(client, admin, "empty", root)
+    assert_problem(
+        await client.delete(f"/v1/org-units/{empty}", headers=auth(other)), 404, "not_found"
+    )
+    assert (await client.delete(f"/v1/org-units/{empty}", headers=auth(admin))).status_code == 204
+    cohort = await client.post("/v1/cohorts", json={"key": "c", "name": "C"}, headers=auth(admin))
+    cohort_id = cohort.json()["id"]
+    person = await make_employee(client, admin, "y")
+    await client.post(
+        f"/v1/cohorts/{cohort_id}/members", json={"add": [person["id"]]}, headers=auth(admin)
+    )
+    assert (await client.delete(f"/v1/cohorts/{cohort_id}", headers=auth(admin))).status_code == 204
+    assert (
+        await client.get(f"/v1/employees/{person['id']}", headers=auth(admin))
+    ).status_code == 200

@@ -9,13 +9,21 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.adapters.db.common import insert_for, save_versioned, search_pattern
+from app.adapters.db.common import (
+    any_row,
+    delete_row,
+    insert_for,
+    save_versioned,
+    search_pattern,
+)
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.tables import (
     capabilities,
     capability_groups,
     capability_revisions,
     competency_scales,
+    employee_aspired_roles,
+    employees,
     framework_versions,
     frameworks,
     role_requirements,
@@ -82,6 +90,18 @@ class SqlScaleRepository:
             values={k: v for k, v in values.items() if k not in ("id", "tenant_id", "key")},
             kind="Scale",
         )
+
+    async def in_use(self, tenant_id: uuid.UUID, scale_id: uuid.UUID) -> bool:
+        return await any_row(
+            self._conn,
+            sa.select(capability_revisions.c.capability_id).where(
+                capability_revisions.c.tenant_id == tenant_id,
+                capability_revisions.c.scale_id == scale_id,
+            ),
+        )
+
+    async def delete(self, tenant_id: uuid.UUID, scale_id: uuid.UUID) -> None:
+        await delete_row(self._conn, competency_scales, tenant_id=tenant_id, row_id=scale_id)
 
     async def levels_in_use(self, tenant_id: uuid.UUID, scale_id: uuid.UUID) -> set[int]:
         # A requirement uses the scale of its capability in any version that is not retired.
@@ -543,6 +563,19 @@ class SqlRoleRepository:
             )
         )
         await self._write_requirements(role)
+
+    async def in_use(self, tenant_id: uuid.UUID, role_id: uuid.UUID) -> bool:
+        held = sa.select(employees.c.id).where(
+            employees.c.tenant_id == tenant_id, employees.c.current_role_id == role_id
+        )
+        aspired = sa.select(employee_aspired_roles.c.employee_id).where(
+            employee_aspired_roles.c.tenant_id == tenant_id,
+            employee_aspired_roles.c.role_id == role_id,
+        )
+        return await any_row(self._conn, held) or await any_row(self._conn, aspired)
+
+    async def delete(self, tenant_id: uuid.UUID, role_id: uuid.UUID) -> None:
+        await delete_row(self._conn, roles, tenant_id=tenant_id, row_id=role_id)
 
     async def _write_requirements(self, role: RoleProfile) -> None:
         if not role.requirements:

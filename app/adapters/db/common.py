@@ -33,6 +33,16 @@ async def save_versioned(
         raise PreconditionFailed(f"{kind} {row_id} was changed meanwhile; read it again.")
 
 
+async def delete_row(
+    conn: AsyncConnection, table: sa.Table, *, tenant_id: uuid.UUID, row_id: uuid.UUID
+) -> None:
+    await conn.execute(sa.delete(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id))
+
+
+async def any_row(conn: AsyncConnection, statement: sa.Select) -> bool:
+    return (await conn.execute(statement.limit(1))).first() is not None
+
+
 def insert_for(conn: AsyncConnection, table: sa.Table):
     """An INSERT that supports ON CONFLICT on this connection's database."""
     if conn.dialect.name == "postgresql":

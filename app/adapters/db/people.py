@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.adapters.db.common import insert_for, save_versioned
+from app.adapters.db.common import any_row, delete_row, insert_for, save_versioned
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.tables import (
     cohort_members,
@@ -82,6 +82,18 @@ class SqlOrgUnitRepository:
             values={k: v for k, v in values.items() if k not in ("id", "tenant_id", "key")},
             kind="Org unit",
         )
+
+    async def in_use(self, tenant_id: uuid.UUID, unit_id: uuid.UUID) -> bool:
+        children = sa.select(org_units.c.id).where(
+            org_units.c.tenant_id == tenant_id, org_units.c.parent_id == unit_id
+        )
+        members = sa.select(employees.c.id).where(
+            employees.c.tenant_id == tenant_id, employees.c.org_unit_id == unit_id
+        )
+        return await any_row(self._conn, children) or await any_row(self._conn, members)
+
+    async def delete(self, tenant_id: uuid.UUID, unit_id: uuid.UUID) -> None:
+        await delete_row(self._conn, org_units, tenant_id=tenant_id, row_id=unit_id)
 
     async def chain_up(self, tenant_id: uuid.UUID, unit_id: uuid.UUID) -> list[uuid.UUID]:
         up = (
@@ -590,6 +602,10 @@ class SqlCohortRepository:
             values={k: v for k, v in values.items() if k not in ("id", "tenant_id", "key", "kind")},
             kind="Cohort",
         )
+
+    async def delete(self, tenant_id: uuid.UUID, cohort_id: uuid.UUID) -> None:
+        # Memberships go with it (ON DELETE CASCADE).
+        await delete_row(self._conn, cohorts, tenant_id=tenant_id, row_id=cohort_id)
 
     async def members(self, cohort: Cohort, page: PageRequest) -> Page[Employee]:
         tenant_id = cohort.tenant_id
