@@ -1,4 +1,4 @@
-"""The `tandem` command: serve, worker, migrate, create-tenant, export-schema."""
+"""The `tandem` command: serve, worker, migrate, create-tenant, seed-demo, export-schema."""
 
 import argparse
 import asyncio
@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from app.config import Settings
+from app.domain.errors import InvalidInput
 from app.observability import configure_logging
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "openapi"
@@ -21,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="Apply database migrations up to the latest.")
     tenant = commands.add_parser("create-tenant", help="Create an organisation and its admin key.")
     tenant.add_argument("name")
+    demo = commands.add_parser("seed-demo", help="Create a demo organisation to try the API on.")
+    demo.add_argument("--name", help="The organisation's name (default: Tandem Demo).")
+    demo.add_argument("--seed", type=int, help="Seed for the generated people (default: 7).")
     export = commands.add_parser("export-schema", help="Write openapi.json and schema.graphql.")
     export.add_argument("--out", type=Path, default=SCHEMA_DIR)
     export.add_argument("--check", action="store_true", help="Fail if the files are out of date.")
@@ -33,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
         "worker": _worker,
         "migrate": _migrate,
         "create-tenant": _create_tenant,
+        "seed-demo": _seed_demo,
         "export-schema": _export_schema,
     }[args.command]
     return handler(settings, args)
@@ -74,7 +79,6 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _create_tenant(settings: Settings, args: argparse.Namespace) -> int:
     from app.adapters.db.engine import create_engine
     from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
-    from app.domain.errors import InvalidInput
     from app.services.tenants import create_tenant
 
     async def run() -> int:
@@ -84,10 +88,7 @@ def _create_tenant(settings: Settings, args: argparse.Namespace) -> int:
         try:
             created = await create_tenant(SqlUnitOfWorkFactory(engine)(), name=args.name)
         except InvalidInput as error:
-            print(f"error: {error.detail}", file=sys.stderr)
-            for item in error.errors:
-                print(f"  {item.field}: {item.message}", file=sys.stderr)
-            return 2
+            return _refused(error)
         finally:
             await engine.dispose()
         print(f"Tenant:  {created.tenant.name} ({created.tenant.id})")
@@ -96,6 +97,51 @@ def _create_tenant(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(run())
+
+
+def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from app.adapters.db.engine import create_engine
+    from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+    from app.services.demo import DEFAULT_NAME, DEFAULT_SEED, seed_demo
+
+    async def run() -> int:
+        if settings.embedded:
+            await _upgrade(settings)
+        engine = create_engine(settings.database_url)
+        try:
+            demo = await seed_demo(
+                SqlUnitOfWorkFactory(engine),
+                name=DEFAULT_NAME if args.name is None else args.name,
+                seed=DEFAULT_SEED if args.seed is None else args.seed,
+            )
+        except InvalidInput as error:
+            return _refused(error)
+        finally:
+            await engine.dispose()
+        counts = ", ".join(
+            f"{n} {what.replace('_', ' ')}" for what, n in asdict(demo.counts).items()
+        )
+        print(f"Tenant:  {demo.tenant.name} ({demo.tenant.id})")
+        print(f"API key: {demo.admin_key}")
+        print("This key has the hr_admin role and is shown only now: store it safely.")
+        print(f"Created: {counts}.")
+        print("Try it:")
+        print(
+            f'  curl -H "Authorization: Bearer {demo.admin_key}" '
+            f'"http://{settings.host}:{settings.port}/v1/employees?limit=5"'
+        )
+        return 0
+
+    return asyncio.run(run())
+
+
+def _refused(error: InvalidInput) -> int:
+    print(f"error: {error.detail}", file=sys.stderr)
+    for item in error.errors:
+        print(f"  {item.field}: {item.message}", file=sys.stderr)
+    return 2
 
 
 def _export_schema(settings: Settings, args: argparse.Namespace) -> int:

@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.api.deps import ActorDep, IfMatchDep, PageDep, UowDep
 from app.api.employees import EmployeeOut, EmployeePage
 from app.api.etag import set_etag
+from app.api.output import Out
 from app.api.pagination import PageOut
 from app.api.problems import problem_responses
-from app.domain.cohorts import Cohort, CohortKind, CohortRule
+from app.domain.cohorts import CohortKind, CohortRule
 from app.services import cohorts
 
 router = APIRouter(
@@ -67,11 +68,15 @@ class MemberChange(BaseModel):
     remove: list[uuid.UUID] = Field(default_factory=list, max_length=10_000)
 
 
-class RuleOut(RuleIn):
-    pass
+class RuleOut(Out):
+    org_unit_ids: list[uuid.UUID]
+    job_levels: list[str]
+    locations: list[str]
+    role_ids: list[uuid.UUID]
+    manager_ids: list[uuid.UUID]
 
 
-class CohortOut(BaseModel):
+class CohortOut(Out):
     id: uuid.UUID
     key: str
     name: str
@@ -81,29 +86,6 @@ class CohortOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, cohort: Cohort) -> "CohortOut":
-        rule = cohort.rule
-        return cls(
-            id=cohort.id,
-            key=cohort.key,
-            name=cohort.name,
-            description=cohort.description,
-            kind=cohort.kind,
-            rule=None
-            if rule is None
-            else RuleOut(
-                org_unit_ids=list(rule.org_unit_ids),
-                job_levels=list(rule.job_levels),
-                locations=list(rule.locations),
-                role_ids=list(rule.role_ids),
-                manager_ids=list(rule.manager_ids),
-            ),
-            version=cohort.version,
-            created_at=cohort.created_at,
-            updated_at=cohort.updated_at,
-        )
 
 
 class CohortPage(PageOut[CohortOut]):

@@ -83,7 +83,8 @@ class EmployeeOut(BaseModel):
     hire_date: date | None
     manager_id: uuid.UUID | None
     manager_external_id: str | None = Field(
-        description="The manager as the HRIS named them; set while they are not yet known."
+        description="The manager's external id as the HRIS last sent it; while no employee "
+        "has it yet, manager_id stays null and is filled in when they arrive."
     )
     current_role_id: uuid.UUID | None
     role_effective_date: date | None

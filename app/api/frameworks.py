@@ -16,6 +16,7 @@ from app.api.csv_body import (
 )
 from app.api.deps import ActorDep, IfMatchDep, PageDep, UowDep
 from app.api.etag import set_etag
+from app.api.output import Out
 from app.api.pagination import PageOut
 from app.api.problems import problem_responses
 from app.domain.errors import InvalidInput
@@ -23,15 +24,12 @@ from app.domain.framework_csv import COLUMNS, from_csv, to_csv
 from app.domain.frameworks import (
     CapabilitySpec,
     CapabilityType,
-    Framework,
     FrameworkContent,
     FrameworkDiff,
-    FrameworkVersion,
     Group,
     VersionStatus,
 )
 from app.domain.values import UNSET
-from app.domain.views import CapabilityView
 from app.services import frameworks
 from app.services.frameworks import FrameworkDetail, VersionDetail
 
@@ -110,7 +108,7 @@ class FrameworkPatch(BaseModel):
     description: str | None = Field(None, description="null clears it.")
 
 
-class VersionOut(BaseModel):
+class VersionOut(Out):
     number: int
     status: VersionStatus
     revision: int = Field(description="Changes at every edit of the draft: the version's ETag.")
@@ -118,19 +116,8 @@ class VersionOut(BaseModel):
     published_at: datetime | None
     retired_at: datetime | None
 
-    @classmethod
-    def of(cls, version: FrameworkVersion) -> "VersionOut":
-        return cls(
-            number=version.number,
-            status=version.status,
-            revision=version.revision,
-            created_at=version.created_at,
-            published_at=version.published_at,
-            retired_at=version.retired_at,
-        )
 
-
-class FrameworkOut(BaseModel):
+class FrameworkOut(Out):
     id: uuid.UUID
     key: str
     name: str
@@ -138,18 +125,6 @@ class FrameworkOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, framework: Framework) -> "FrameworkOut":
-        return cls(
-            id=framework.id,
-            key=framework.key,
-            name=framework.name,
-            description=framework.description,
-            version=framework.version,
-            created_at=framework.created_at,
-            updated_at=framework.updated_at,
-        )
 
 
 class FrameworkDetailOut(FrameworkOut):
@@ -232,7 +207,7 @@ class DiffOut(BaseModel):
         )
 
 
-class CapabilityOut(BaseModel):
+class CapabilityOut(Out):
     id: uuid.UUID
     framework_id: uuid.UUID
     key: str
@@ -243,21 +218,6 @@ class CapabilityOut(BaseModel):
     scale_id: uuid.UUID
     group_key: str | None
     indicators: dict[int, list[str]]
-
-    @classmethod
-    def of(cls, capability: CapabilityView) -> "CapabilityOut":
-        return cls(
-            id=capability.id,
-            framework_id=capability.framework_id,
-            key=capability.key,
-            version_number=capability.version_number,
-            name=capability.name,
-            type=capability.type,
-            description=capability.description,
-            scale_id=capability.scale_id,
-            group_key=capability.group_key,
-            indicators={level: list(texts) for level, texts in capability.indicators.items()},
-        )
 
 
 class FrameworkPage(PageOut[FrameworkOut]):

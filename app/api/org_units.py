@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict
 
 from app.api.deps import ActorDep, IfMatchDep, PageDep, UowDep
 from app.api.etag import set_etag
+from app.api.output import Out
 from app.api.pagination import PageOut
 from app.api.problems import problem_responses
-from app.domain.people import OrgUnit
 from app.domain.values import UNSET
 from app.services import org_units
 
@@ -36,7 +36,7 @@ class OrgUnitPatch(BaseModel):
     parent_id: uuid.UUID | None = None
 
 
-class OrgUnitOut(BaseModel):
+class OrgUnitOut(Out):
     id: uuid.UUID
     key: str
     name: str
@@ -44,10 +44,6 @@ class OrgUnitOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, unit: OrgUnit) -> "OrgUnitOut":
-        return cls(**{name: getattr(unit, name) for name in cls.model_fields})
 
 
 class OrgUnitPage(PageOut[OrgUnitOut]):

@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ActorDep, IfMatchDep, PageDep, UowDep
 from app.api.etag import set_etag
+from app.api.output import Out
 from app.api.pagination import PageOut
 from app.api.problems import problem_responses
-from app.domain.roles import Requirement, RoleProfile
+from app.domain.roles import Requirement
 from app.services import roles
 
 router = APIRouter(prefix="/v1/roles", tags=["roles"], responses=problem_responses(401, 422))
@@ -45,14 +46,14 @@ class RoleCreate(RoleContent):
     key: str = Field(description="Your identifier for the role (used by bulk role mapping).")
 
 
-class RequirementOut(BaseModel):
+class RequirementOut(Out):
     capability_id: uuid.UUID
     required_level: int
     weight: float
     core: bool
 
 
-class RoleOut(BaseModel):
+class RoleOut(Out):
     id: uuid.UUID
     key: str
     name: str
@@ -61,19 +62,6 @@ class RoleOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, role: RoleProfile) -> "RoleOut":
-        return cls(
-            id=role.id,
-            key=role.key,
-            name=role.name,
-            description=role.description,
-            requirements=[RequirementOut(**vars(r)) for r in role.requirements],
-            version=role.version,
-            created_at=role.created_at,
-            updated_at=role.updated_at,
-        )
 
 
 class RolePage(PageOut[RoleOut]):

@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ActorDep, IfMatchDep, PageDep, UowDep
 from app.api.etag import set_etag
+from app.api.output import Out
 from app.api.pagination import PageOut
 from app.api.problems import problem_responses
-from app.domain.scales import CompetencyScale, LevelSpec
+from app.domain.scales import LevelSpec
 from app.services import scales
 
 router = APIRouter(prefix="/v1/scales", tags=["scales"], responses=problem_responses(401, 422))
@@ -47,14 +48,14 @@ class ScaleCreate(ScaleContent):
     key: str = Field(description="Your identifier for the scale, unique in the tenant.")
 
 
-class LevelOut(BaseModel):
+class LevelOut(Out):
     value: int
     code: str
     label: str
     description: str
 
 
-class ScaleOut(BaseModel):
+class ScaleOut(Out):
     id: uuid.UUID
     key: str
     name: str
@@ -64,20 +65,6 @@ class ScaleOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, scale: CompetencyScale) -> "ScaleOut":
-        return cls(
-            id=scale.id,
-            key=scale.key,
-            name=scale.name,
-            description=scale.description,
-            levels=[LevelOut(**vars(level)) for level in scale.levels],
-            proficient_level=scale.proficient_level,
-            version=scale.version,
-            created_at=scale.created_at,
-            updated_at=scale.updated_at,
-        )
 
 
 class ScalePage(PageOut[ScaleOut]):

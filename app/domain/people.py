@@ -190,7 +190,10 @@ class Employee:
             self,
             profile=profile,
             manager_id=manager_id,
-            manager_external_id=None,
+            # The HRIS's reference stays until someone sets a different manager by hand.
+            manager_external_id=(
+                self.manager_external_id if manager_id == self.manager_id else None
+            ),
             current_role_id=current_role_id,
             role_effective_date=now.date() if role_changed else self.role_effective_date,
             aspired_role_ids=tuple(dict.fromkeys(aspired_role_ids)),

@@ -1,8 +1,25 @@
 """Building blocks the REST and GraphQL scenarios share."""
 
+import os
+import subprocess
+import sys
+
 from app.services.tenants import NewTenant
 
 PROBLEM = "application/problem+json"
+
+
+def tandem(*args, database_url):
+    """Run the `tandem` command against `database_url`, as an operator would."""
+    environment = os.environ | {"TANDEM_DATABASE_URL": database_url, "TANDEM_LOG_LEVEL": "WARNING"}
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
 
 
 def auth(created: NewTenant) -> dict[str, str]:

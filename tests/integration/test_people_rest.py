@@ -421,3 +421,24 @@ async def test_org_units_with_people_or_children_stay_and_cohorts_go(client, new
     assert (
         await client.get(f"/v1/employees/{person['id']}", headers=auth(admin))
     ).status_code == 200
+
+
+async def test_a_hand_edit_keeps_the_hris_manager_reference(client, new_tenant):
+    admin = await new_tenant()
+    rows = [
+        {"external_id": "m", "name": "M"},
+        {"external_id": "r", "name": "R", "manager_external_id": "m"},
+    ]
+    await client.post("/v1/employees:bulk", json={"rows": rows}, headers=auth(admin))
+    report = (
+        await client.get("/v1/employees", params={"external_id": "r"}, headers=auth(admin))
+    ).json()["data"][0]
+    await client.patch(
+        f"/v1/employees/{report['id']}", json={"job_title": "Analyst"}, headers=auth(admin)
+    )
+    resent = (
+        await client.post("/v1/employees:bulk", json={"rows": rows}, headers=auth(admin))
+    ).json()
+    assert [row["status"] for row in resent["rows"]] == ["unchanged", "updated"]
+    after = (await client.get(f"/v1/employees/{report['id']}", headers=auth(admin))).json()
+    assert after["manager_id"] is not None and after["job_title"] is None

@@ -1,8 +1,5 @@
 """The arq worker on real Redis, and the `tandem` command on a real database."""
 
-import os
-import subprocess
-import sys
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -15,6 +12,7 @@ from app.domain.identity import Role
 from app.domain.tenants import issue_api_key
 from app.main import build_worker_settings
 from tests.conftest import REDIS_URL, requires_redis
+from tests.integration.helpers import tandem
 
 
 async def add_long_dead_key(engine, tenant_id):
@@ -48,18 +46,6 @@ async def test_the_worker_runs_jobs_and_a_second_run_changes_nothing(settings, e
     async with SqlUnitOfWorkFactory(engine)() as uow:
         assert await uow.api_keys.get(created.tenant.id, dead_key) is None
         assert await uow.api_keys.get(created.tenant.id, created.admin_key.key.id) is not None
-
-
-def tandem(*args, database_url):
-    environment = os.environ | {"TANDEM_DATABASE_URL": database_url, "TANDEM_LOG_LEVEL": "WARNING"}
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
 
 
 async def test_create_tenant_prints_a_working_admin_key(client, database_url):

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.adapters.db.common import (
     any_row,
     delete_row,
+    existing_ids,
+    ids_by_key,
     insert_for,
     save_versioned,
     search_pattern,
@@ -508,26 +510,12 @@ class SqlRoleRepository:
     async def ids_by_keys(
         self, tenant_id: uuid.UUID, keys: Collection[str]
     ) -> dict[str, uuid.UUID]:
-        if not keys:
-            return {}
-        rows = await self._conn.execute(
-            sa.select(roles.c.key, roles.c.id).where(
-                roles.c.tenant_id == tenant_id, roles.c.key.in_(set(keys))
-            )
-        )
-        return {row.key: row.id for row in rows}
+        return await ids_by_key(self._conn, roles.c.key, tenant_id=tenant_id, keys=keys)
 
     async def existing(
         self, tenant_id: uuid.UUID, role_ids: Collection[uuid.UUID]
     ) -> set[uuid.UUID]:
-        if not role_ids:
-            return set()
-        rows = await self._conn.execute(
-            sa.select(roles.c.id).where(
-                roles.c.tenant_id == tenant_id, roles.c.id.in_(set(role_ids))
-            )
-        )
-        return set(rows.scalars())
+        return await existing_ids(self._conn, roles, tenant_id=tenant_id, ids=role_ids)
 
     async def list(
         self, tenant_id: uuid.UUID, page: PageRequest, *, search: str | None = None

@@ -1,6 +1,7 @@
 """Helpers every repository uses: optimistic saves and the dialect's upsert."""
 
 import uuid
+from collections.abc import Collection
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,6 +42,37 @@ async def delete_row(
 
 async def any_row(conn: AsyncConnection, statement: sa.Select) -> bool:
     return (await conn.execute(statement.limit(1))).first() is not None
+
+
+async def ids_by_key(
+    conn: AsyncConnection,
+    key_column: sa.Column,
+    *,
+    tenant_id: uuid.UUID,
+    keys: Collection[str],
+) -> dict[str, uuid.UUID]:
+    """The ids of the tenant's rows whose `key_column` is one of `keys`, by key."""
+    if not keys:
+        return {}
+    table = key_column.table
+    rows = await conn.execute(
+        sa.select(key_column.label("key"), table.c.id).where(
+            table.c.tenant_id == tenant_id, key_column.in_(set(keys))
+        )
+    )
+    return {row.key: row.id for row in rows}
+
+
+async def existing_ids(
+    conn: AsyncConnection, table: sa.Table, *, tenant_id: uuid.UUID, ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of `ids` that are rows of the tenant in `table`."""
+    if not ids:
+        return set()
+    rows = await conn.execute(
+        sa.select(table.c.id).where(table.c.tenant_id == tenant_id, table.c.id.in_(set(ids)))
+    )
+    return set(rows.scalars())
 
 
 def insert_for(conn: AsyncConnection, table: sa.Table):

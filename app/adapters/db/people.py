@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.adapters.db.common import any_row, delete_row, insert_for, save_versioned
+from app.adapters.db.common import (
+    any_row,
+    delete_row,
+    existing_ids,
+    ids_by_key,
+    insert_for,
+    save_versioned,
+)
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.tables import (
     cohort_members,
@@ -112,26 +119,12 @@ class SqlOrgUnitRepository:
     async def ids_by_keys(
         self, tenant_id: uuid.UUID, keys: Collection[str]
     ) -> dict[str, uuid.UUID]:
-        if not keys:
-            return {}
-        rows = await self._conn.execute(
-            sa.select(org_units.c.key, org_units.c.id).where(
-                org_units.c.tenant_id == tenant_id, org_units.c.key.in_(set(keys))
-            )
-        )
-        return {row.key: row.id for row in rows}
+        return await ids_by_key(self._conn, org_units.c.key, tenant_id=tenant_id, keys=keys)
 
     async def existing(
         self, tenant_id: uuid.UUID, unit_ids: Collection[uuid.UUID]
     ) -> set[uuid.UUID]:
-        if not unit_ids:
-            return set()
-        rows = await self._conn.execute(
-            sa.select(org_units.c.id).where(
-                org_units.c.tenant_id == tenant_id, org_units.c.id.in_(set(unit_ids))
-            )
-        )
-        return set(rows.scalars())
+        return await existing_ids(self._conn, org_units, tenant_id=tenant_id, ids=unit_ids)
 
 
 def _unit_values(unit: OrgUnit) -> dict[str, object]:
@@ -408,27 +401,14 @@ class SqlEmployeeRepository:
     async def ids_by_external_ids(
         self, tenant_id: uuid.UUID, external_ids: Collection[str]
     ) -> dict[str, uuid.UUID]:
-        if not external_ids:
-            return {}
-        rows = await self._conn.execute(
-            sa.select(employees.c.external_id, employees.c.id).where(
-                employees.c.tenant_id == tenant_id,
-                employees.c.external_id.in_(set(external_ids)),
-            )
+        return await ids_by_key(
+            self._conn, employees.c.external_id, tenant_id=tenant_id, keys=external_ids
         )
-        return {row.external_id: row.id for row in rows}
 
     async def existing(
         self, tenant_id: uuid.UUID, employee_ids: Collection[uuid.UUID]
     ) -> set[uuid.UUID]:
-        if not employee_ids:
-            return set()
-        rows = await self._conn.execute(
-            sa.select(employees.c.id).where(
-                employees.c.tenant_id == tenant_id, employees.c.id.in_(set(employee_ids))
-            )
-        )
-        return set(rows.scalars())
+        return await existing_ids(self._conn, employees, tenant_id=tenant_id, ids=employee_ids)
 
     async def assign_roles(
         self, tenant_id: uuid.UUID, assignments: Sequence[RoleAssignment], now: datetime
