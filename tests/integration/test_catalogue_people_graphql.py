@@ -286,3 +286,88 @@ async def test_deletes_through_graphql(client, new_tenant):
         client, headers, "mutation($id: UUID!) { deleteOrgUnit(id: $id) }", id=unit_id
     )
     assert codes(again) == ["NOT_FOUND"]
+
+
+async def test_the_remaining_mutations_work_like_their_rest_twins(client, new_tenant):
+    admin = await new_tenant()
+    headers = auth(admin)
+    framework_id, _ = await catalogue(client, admin)
+    scale_id = (await gql(client, headers, "{ scales { nodes { id version } } }"))["data"][
+        "scales"
+    ]["nodes"][0]
+    levels = [{"code": level["code"], "label": level["label"]} for level in THREE_LEVELS]
+    updated = await gql(
+        client,
+        headers,
+        'mutation($id: UUID!, $levels: [LevelInput!]!, $v: Int) { updateScale(id: $id, input: {name: "Renamed", levels: $levels}, expectedVersion: $v) { name version } }',
+        id=scale_id["id"],
+        levels=levels,
+        v=scale_id["version"],
+    )
+    assert updated["data"]["updateScale"] == {"name": "Renamed", "version": 2}
+    in_use = await gql(
+        client, headers, "mutation($id: UUID!) { deleteScale(id: $id) }", id=scale_id["id"]
+    )
+    assert codes(in_use) == ["CONFLICT"]
+    renamed = await gql(
+        client,
+        headers,
+        'mutation($id: UUID!) { renameFramework(id: $id, description: "About us") { name description } }',
+        id=framework_id,
+    )
+    assert renamed["data"]["renameFramework"] == {"name": "Core", "description": "About us"}
+    retired = await gql(
+        client,
+        headers,
+        "mutation($id: UUID!) { retireVersion(frameworkId: $id, number: 1) { status } }",
+        id=framework_id,
+    )
+    assert retired["data"]["retireVersion"]["status"] == "RETIRED"
+    role = await gql(
+        client, headers, 'mutation { createRole(key: "r", input: {name: "R"}) { id } }'
+    )
+    role_id = role["data"]["createRole"]["id"]
+    changed = await gql(
+        client,
+        headers,
+        'mutation($id: UUID!) { updateRole(id: $id, input: {name: "R2"}, expectedVersion: 1) { name version } }',
+        id=role_id,
+    )
+    assert changed["data"]["updateRole"] == {"name": "R2", "version": 2}
+    assert (await gql(client, headers, "mutation($id: UUID!) { deleteRole(id: $id) }", id=role_id))[
+        "data"
+    ]["deleteRole"] == role_id
+    person = await gql(
+        client, headers, 'mutation { createEmployee(input: {externalId: "x", name: "X"}) { id } }'
+    )
+    person_id = person["data"]["createEmployee"]["id"]
+    cohort = await gql(
+        client, headers, 'mutation { createCohort(key: "c", name: "C") { id kind } }'
+    )
+    cohort_id = cohort["data"]["createCohort"]["id"]
+    assert cohort["data"]["createCohort"]["kind"] == "STATIC"
+    members = await gql(
+        client,
+        headers,
+        "mutation($id: UUID!, $p: UUID!) { changeCohortMembers(id: $id, add: [$p]) { members { nodes { id } } } }",
+        id=cohort_id,
+        p=person_id,
+    )
+    assert members["data"]["changeCohortMembers"]["members"]["nodes"] == [{"id": person_id}]
+    kind_change = await gql(
+        client,
+        headers,
+        'mutation($id: UUID!) { updateCohort(id: $id, name: "C", rule: {jobLevels: ["L1"]}) { id } }',
+        id=cohort_id,
+    )
+    assert kind_change["errors"][0]["extensions"]["field_errors"][0]["field"] == "rule"
+    renamed_cohort = await gql(
+        client,
+        headers,
+        'mutation($id: UUID!) { updateCohort(id: $id, name: "Pilot") { name } }',
+        id=cohort_id,
+    )
+    assert renamed_cohort["data"]["updateCohort"]["name"] == "Pilot"
+    assert (
+        await gql(client, headers, "mutation($id: UUID!) { deleteCohort(id: $id) }", id=cohort_id)
+    )["data"]["deleteCohort"] == cohort_id
