@@ -17,9 +17,11 @@ from app.adapters.redis import RedisProbe
 from app.adapters.security.jwt import BearerTokensDisabled, JwtVerifier
 from app.api import (
     api_keys,
+    assessments,
     cohorts,
     employees,
     frameworks,
+    gaps,
     identity,
     operations,
     org_units,
@@ -108,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         org_units,
         employees,
         cohorts,
+        assessments,
+        gaps,
     ):
         app.include_router(module.router)
     schema = build_schema(

@@ -10,6 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, Self
 
+from app.domain.assessments import Assessment, CombinationRule, Rating, Result
 from app.domain.cohorts import Cohort, CohortRule
 from app.domain.frameworks import (
     CapabilityType,
@@ -17,15 +18,18 @@ from app.domain.frameworks import (
     FrameworkContent,
     FrameworkVersion,
 )
+from app.domain.gaps import RollUp
 from app.domain.pagination import Page, PageRequest
 from app.domain.people import Employee, OrgUnit
 from app.domain.roles import RoleProfile
 from app.domain.scales import CompetencyScale
 from app.domain.tenants import ApiKey, Tenant
 from app.domain.views import (
+    AssessmentFilter,
     CapabilityView,
     EmployeeFilter,
     EmployeeUpsert,
+    Grouping,
     RoleAssignment,
     StoredResponse,
     UpsertOutcome,
@@ -282,6 +286,59 @@ class CohortRepository(Protocol):
     async def rule_member_ids(self, tenant_id: uuid.UUID, rule: CohortRule) -> set[uuid.UUID]: ...
 
 
+class AssessmentRepository(Protocol):
+    async def add(self, assessment: Assessment) -> None:
+        """Store a new assessment with its items and raters."""
+        ...
+
+    async def get(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> Assessment | None: ...
+
+    async def list(
+        self, tenant_id: uuid.UUID, page: PageRequest, criteria: AssessmentFilter
+    ) -> Page[Assessment]: ...
+
+    async def save(self, assessment: Assessment, *, previous_version: int) -> None:
+        """Store the status, timestamps and rater submissions."""
+        ...
+
+    async def replace_ratings(
+        self, assessment: Assessment, rater_id: uuid.UUID, ratings: Sequence[Rating], now: datetime
+    ) -> None: ...
+
+    async def ratings(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> list[Rating]: ...
+
+    async def record_results(
+        self, assessment: Assessment, results: Sequence[Result], now: datetime
+    ) -> None:
+        """Store the results and make them the employee's current levels, superseding older
+        ones (set-based)."""
+        ...
+
+    async def results(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> list[Result]: ...
+
+    async def policy(self, tenant_id: uuid.UUID) -> tuple[CombinationRule, int] | None:
+        """The tenant's combination rule and its version, if one was set."""
+        ...
+
+    async def save_policy(
+        self, tenant_id: uuid.UUID, rule: CombinationRule, version: int, now: datetime
+    ) -> None: ...
+
+
+class GapRepository(Protocol):
+    """Read models of gap analysis; their meaning is defined in app.domain.gaps."""
+
+    async def current_levels(
+        self, tenant_id: uuid.UUID, employee_id: uuid.UUID
+    ) -> dict[uuid.UUID, int]: ...
+
+    async def roll_up(
+        self, tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort] = ()
+    ) -> dict[str, list[RollUp]]:
+        """Per group key, per required capability, in one query."""
+        ...
+
+
 class IdempotencyStore(Protocol):
     async def claim(
         self,
@@ -314,6 +371,8 @@ class UnitOfWork(Protocol):
     org_units: OrgUnitRepository
     employees: EmployeeRepository
     cohorts: CohortRepository
+    assessments: AssessmentRepository
+    gaps: GapRepository
     idempotency: IdempotencyStore
 
     async def __aenter__(self) -> Self: ...

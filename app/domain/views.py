@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from app.domain.bulk import RowStatus
 from app.domain.frameworks import CapabilityType
@@ -69,3 +70,37 @@ class StoredResponse:
     endpoint: str
     fingerprint: str
     response: dict
+
+
+class GroupBy(StrEnum):
+    TEAM = "team"
+    ORG_UNIT = "org_unit"
+    ROLE = "role"
+    COHORT = "cohort"
+    TENANT = "tenant"
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """Which groups of (active) people a roll-up compares.
+
+    team: one group, the manager's reports (direct, or the whole chain below).
+    org_unit: each of the units (each with the units below it).
+    role: each of the roles' current holders.
+    cohort: each of the cohorts' members.
+    tenant: one group, everyone.
+    """
+
+    by: GroupBy
+    ids: tuple[uuid.UUID, ...] = ()
+    whole_chain: bool = True
+
+
+@dataclass(frozen=True)
+class AssessmentFilter:
+    employee_id: uuid.UUID | None = None
+    status: str | None = None
+    visible_to_manager: uuid.UUID | None = None
+    """Only assessments of this manager, the people below them, or that they rate."""
+    only_employee: uuid.UUID | None = None
+    """Only assessments of this employee or that they rate."""

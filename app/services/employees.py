@@ -110,7 +110,7 @@ async def create_employee(
 async def get_employee(uow: UnitOfWork, actor: Actor, *, employee_id: uuid.UUID) -> Employee:
     """Raises NotFound (also for employees the caller may not see)."""
     async with uow:
-        employee = await _visible(uow, actor, employee_id)
+        employee = await visible_employee(uow, actor, employee_id)
     return employee
 
 
@@ -334,7 +334,8 @@ def visible_filter(actor: Actor, criteria: EmployeeFilter) -> EmployeeFilter:
     return replace(criteria, only_id=actor.employee_id)
 
 
-async def _visible(uow: UnitOfWork, actor: Actor, employee_id: uuid.UUID) -> Employee:
+async def visible_employee(uow: UnitOfWork, actor: Actor, employee_id: uuid.UUID) -> Employee:
+    """Inside an open unit of work: the employee if the actor may see them, else NotFound."""
     employee = await uow.employees.get(actor.tenant_id, employee_id)
     if employee is None or not await _may_see(uow, actor, employee):
         raise NotFound("Employee", employee_id)

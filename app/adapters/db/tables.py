@@ -305,3 +305,109 @@ idempotency_records = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Index("ix_idempotency_records_created_at", "created_at"),
 )
+
+
+def _tenant_key() -> sa.Column:
+    return sa.Column("tenant_id", sa.Uuid, sa.ForeignKey("tenants.id"), primary_key=True)
+
+
+assessment_policies = sa.Table(
+    "assessment_policies",
+    metadata,
+    _tenant_key(),
+    sa.Column("method", sa.String(32), nullable=False),
+    sa.Column("weights", sa.JSON, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+assessments = sa.Table(
+    "assessments",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("employee_id", sa.Uuid, sa.ForeignKey("employees.id"), nullable=False),
+    sa.Column("role_id", sa.Uuid, sa.ForeignKey("roles.id"), nullable=False),
+    sa.Column("purpose", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("required_rater_types", sa.JSON, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("opened_at", UtcDateTime, nullable=True),
+    sa.Column("closed_at", UtcDateTime, nullable=True),
+    sa.Index("ix_assessments_tenant_id_employee_id", "tenant_id", "employee_id"),
+    sa.Index("ix_assessments_tenant_id_status", "tenant_id", "status"),
+)
+
+
+def _of_assessment() -> sa.Column:
+    return sa.Column(
+        "assessment_id",
+        sa.Uuid,
+        sa.ForeignKey("assessments.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+
+
+assessment_items = sa.Table(
+    "assessment_items",
+    metadata,
+    _owned_by_tenant(),
+    _of_assessment(),
+    sa.Column("capability_id", sa.Uuid, sa.ForeignKey("capabilities.id"), primary_key=True),
+    sa.Column("required_level", sa.Integer, nullable=False),
+    sa.Column("max_level", sa.Integer, nullable=False),
+    sa.Column("weight", sa.Float, nullable=False),
+    sa.Column("core", sa.Boolean, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+assessment_raters = sa.Table(
+    "assessment_raters",
+    metadata,
+    _owned_by_tenant(),
+    _of_assessment(),
+    sa.Column("employee_id", sa.Uuid, sa.ForeignKey("employees.id"), primary_key=True),
+    sa.Column("rater_type", sa.String(16), nullable=False),
+    sa.Column("submitted_at", UtcDateTime, nullable=True),
+    sa.Index("ix_assessment_raters_employee_id", "employee_id"),
+)
+
+ratings = sa.Table(
+    "ratings",
+    metadata,
+    _owned_by_tenant(),
+    _of_assessment(),
+    sa.Column("rater_id", sa.Uuid, sa.ForeignKey("employees.id"), primary_key=True),
+    sa.Column("capability_id", sa.Uuid, sa.ForeignKey("capabilities.id"), primary_key=True),
+    sa.Column("level", sa.Integer, nullable=True),
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.Column("links", sa.JSON, nullable=False),
+    sa.Column("rated_at", UtcDateTime, nullable=False),
+)
+
+assessment_results = sa.Table(
+    "assessment_results",
+    metadata,
+    _owned_by_tenant(),
+    _of_assessment(),
+    sa.Column("capability_id", sa.Uuid, sa.ForeignKey("capabilities.id"), primary_key=True),
+    sa.Column("level", sa.Integer, nullable=True),
+    sa.Column("self_level", sa.Integer, nullable=True),
+    sa.Column("manager_level", sa.Integer, nullable=True),
+)
+
+# The latest finalised level of each person in each capability: maintained when an assessment
+# is finalised, so that gaps and roll-ups read one row per (person, capability) instead of
+# searching the history.
+current_levels = sa.Table(
+    "current_levels",
+    metadata,
+    _tenant_key(),
+    sa.Column("employee_id", sa.Uuid, sa.ForeignKey("employees.id"), primary_key=True),
+    sa.Column("capability_id", sa.Uuid, sa.ForeignKey("capabilities.id"), primary_key=True),
+    sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("assessment_id", sa.Uuid, sa.ForeignKey("assessments.id"), nullable=False),
+    sa.Column("assessed_at", UtcDateTime, nullable=False),
+)

@@ -5,6 +5,7 @@ from typing import Self
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.adapters.db.assessments import SqlAssessmentRepository, SqlGapRepository
 from app.adapters.db.catalogue import (
     SqlCapabilityRepository,
     SqlFrameworkRepository,
@@ -40,6 +41,8 @@ class SqlUnitOfWork:
         self.org_units = SqlOrgUnitRepository(self._conn)
         self.employees = SqlEmployeeRepository(self._conn)
         self.cohorts = SqlCohortRepository(self._conn)
+        self.assessments = SqlAssessmentRepository(self._conn)
+        self.gaps = SqlGapRepository(self._conn)
         self.idempotency = SqlIdempotencyStore(self._conn)
         return self
 

@@ -1,0 +1,484 @@
+"""Repositories for assessments (with items, raters, ratings, results) and gap read models."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.adapters.db.common import insert_for, save_versioned
+from app.adapters.db.pagination import fetch_page_by_id
+from app.adapters.db.people import reports_below, rule_criteria
+from app.adapters.db.tables import (
+    assessment_items,
+    assessment_policies,
+    assessment_raters,
+    assessment_results,
+    assessments,
+    cohort_members,
+    current_levels,
+    employees,
+    org_units,
+    ratings,
+    role_requirements,
+)
+from app.domain.assessments import (
+    Assessment,
+    AssessmentStatus,
+    CombinationMethod,
+    CombinationRule,
+    Item,
+    Purpose,
+    Rater,
+    RaterType,
+    Rating,
+    Result,
+)
+from app.domain.cohorts import Cohort, CohortKind
+from app.domain.gaps import RollUp
+from app.domain.pagination import Page, PageRequest
+from app.domain.people import EmployeeStatus
+from app.domain.views import AssessmentFilter, GroupBy, Grouping
+
+
+class SqlAssessmentRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def add(self, assessment: Assessment) -> None:
+        tenant_id, assessment_id = assessment.tenant_id, assessment.id
+        await self._conn.execute(sa.insert(assessments).values(_assessment_values(assessment)))
+        await self._conn.execute(
+            sa.insert(assessment_items),
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "assessment_id": assessment_id,
+                    "capability_id": item.capability_id,
+                    "required_level": item.required_level,
+                    "max_level": item.max_level,
+                    "weight": item.weight,
+                    "core": item.core,
+                    "position": position,
+                }
+                for position, item in enumerate(assessment.items)
+            ],
+        )
+        await self._conn.execute(
+            sa.insert(assessment_raters),
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "assessment_id": assessment_id,
+                    "employee_id": rater.employee_id,
+                    "rater_type": rater.type.value,
+                    "submitted_at": rater.submitted_at,
+                }
+                for rater in assessment.raters
+            ],
+        )
+
+    async def get(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> Assessment | None:
+        row = (
+            await self._conn.execute(
+                sa.select(assessments).where(
+                    assessments.c.tenant_id == tenant_id, assessments.c.id == assessment_id
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        return (await self._complete(tenant_id, [row]))[0]
+
+    async def list(
+        self, tenant_id: uuid.UUID, page: PageRequest, criteria: AssessmentFilter
+    ) -> Page[Assessment]:
+        statement = sa.select(assessments).where(assessments.c.tenant_id == tenant_id)
+        if criteria.employee_id is not None:
+            statement = statement.where(assessments.c.employee_id == criteria.employee_id)
+        if criteria.status is not None:
+            statement = statement.where(assessments.c.status == criteria.status)
+        viewer = criteria.visible_to_manager or criteria.only_employee
+        if viewer is not None:
+            rates = sa.select(assessment_raters.c.assessment_id).where(
+                assessment_raters.c.tenant_id == tenant_id,
+                assessment_raters.c.employee_id == viewer,
+            )
+            subjects = [assessments.c.employee_id == viewer, assessments.c.id.in_(rates)]
+            if criteria.visible_to_manager is not None:
+                below = reports_below(tenant_id, [criteria.visible_to_manager])
+                subjects.append(assessments.c.employee_id.in_(sa.select(below.c.id)))
+            statement = statement.where(sa.or_(*subjects))
+        rows_page = await fetch_page_by_id(
+            self._conn, statement, assessments.c.id, page, lambda r: r
+        )
+        found = await self._complete(tenant_id, list(rows_page.items))
+        return Page(found, rows_page.cursors, rows_page.has_more)
+
+    async def save(self, assessment: Assessment, *, previous_version: int) -> None:
+        values = _assessment_values(assessment)
+        await save_versioned(
+            self._conn,
+            assessments,
+            tenant_id=assessment.tenant_id,
+            row_id=assessment.id,
+            previous_version=previous_version,
+            values={k: values[k] for k in ("status", "version", "opened_at", "closed_at")},
+            kind="Assessment",
+        )
+        submitted = [r for r in assessment.raters if r.submitted_at is not None]
+        if submitted:
+            await self._conn.execute(
+                sa.update(assessment_raters)
+                .where(
+                    assessment_raters.c.tenant_id == assessment.tenant_id,
+                    assessment_raters.c.assessment_id == assessment.id,
+                    assessment_raters.c.employee_id == sa.bindparam("rater"),
+                    assessment_raters.c.submitted_at.is_(None),
+                )
+                .values(submitted_at=sa.bindparam("at")),
+                [{"rater": r.employee_id, "at": r.submitted_at} for r in submitted],
+            )
+
+    async def replace_ratings(
+        self, assessment: Assessment, rater_id: uuid.UUID, given: Sequence[Rating], now: datetime
+    ) -> None:
+        if not given:
+            return
+        insert = insert_for(self._conn, ratings)
+        await self._conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=["assessment_id", "rater_id", "capability_id"],
+                set_={
+                    "level": insert.excluded.level,
+                    "evidence": insert.excluded.evidence,
+                    "links": insert.excluded.links,
+                    "rated_at": insert.excluded.rated_at,
+                },
+            ),
+            [
+                {
+                    "tenant_id": assessment.tenant_id,
+                    "assessment_id": assessment.id,
+                    "rater_id": rater_id,
+                    "capability_id": rating.capability_id,
+                    "level": rating.level,
+                    "evidence": rating.evidence,
+                    "links": list(rating.links),
+                    "rated_at": now,
+                }
+                for rating in given
+            ],
+        )
+
+    async def ratings(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> list[Rating]:
+        rows = await self._conn.execute(
+            sa.select(ratings).where(
+                ratings.c.tenant_id == tenant_id, ratings.c.assessment_id == assessment_id
+            )
+        )
+        return [
+            Rating(r.rater_id, r.capability_id, r.level, r.evidence, tuple(r.links)) for r in rows
+        ]
+
+    async def record_results(
+        self, assessment: Assessment, results: Sequence[Result], now: datetime
+    ) -> None:
+        tenant_id = assessment.tenant_id
+        await self._conn.execute(
+            sa.insert(assessment_results),
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "assessment_id": assessment.id,
+                    "capability_id": r.capability_id,
+                    "level": r.level,
+                    "self_level": r.self_level,
+                    "manager_level": r.manager_level,
+                }
+                for r in results
+            ],
+        )
+        known = [r for r in results if r.level is not None]
+        if not known:
+            return
+        insert = insert_for(self._conn, current_levels)
+        await self._conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=["tenant_id", "employee_id", "capability_id"],
+                set_={
+                    "level": insert.excluded.level,
+                    "assessment_id": insert.excluded.assessment_id,
+                    "assessed_at": insert.excluded.assessed_at,
+                },
+                # A result finalised out of order never overwrites a newer one.
+                where=current_levels.c.assessed_at <= insert.excluded.assessed_at,
+            ),
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "employee_id": assessment.employee_id,
+                    "capability_id": r.capability_id,
+                    "level": r.level,
+                    "assessment_id": assessment.id,
+                    "assessed_at": now,
+                }
+                for r in known
+            ],
+        )
+
+    async def results(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> list[Result]:
+        rows = await self._conn.execute(
+            sa.select(assessment_results)
+            .join(
+                assessment_items,
+                sa.and_(
+                    assessment_items.c.assessment_id == assessment_results.c.assessment_id,
+                    assessment_items.c.capability_id == assessment_results.c.capability_id,
+                ),
+            )
+            .where(
+                assessment_results.c.tenant_id == tenant_id,
+                assessment_items.c.tenant_id == tenant_id,
+                assessment_results.c.assessment_id == assessment_id,
+            )
+            .order_by(assessment_items.c.position)
+        )
+        return [Result(r.capability_id, r.level, r.self_level, r.manager_level) for r in rows]
+
+    async def policy(self, tenant_id: uuid.UUID) -> tuple[CombinationRule, int] | None:
+        row = (
+            await self._conn.execute(
+                sa.select(assessment_policies).where(assessment_policies.c.tenant_id == tenant_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        rule = CombinationRule(
+            method=CombinationMethod(row.method),
+            weights={RaterType(k): float(v) for k, v in row.weights.items()},
+        )
+        return rule, row.version
+
+    async def save_policy(
+        self, tenant_id: uuid.UUID, rule: CombinationRule, version: int, now: datetime
+    ) -> None:
+        insert = insert_for(self._conn, assessment_policies)
+        values = {
+            "tenant_id": tenant_id,
+            "method": rule.method.value,
+            "weights": {k.value: v for k, v in rule.weights.items()},
+            "version": version,
+            "updated_at": now,
+        }
+        await self._conn.execute(
+            insert.values(values).on_conflict_do_update(
+                index_elements=["tenant_id"],
+                set_={
+                    k: insert.excluded[k] for k in ("method", "weights", "version", "updated_at")
+                },
+            )
+        )
+
+    async def _complete(self, tenant_id: uuid.UUID, rows: list[sa.Row]) -> list[Assessment]:
+        """Attach items and raters to a page of assessments: two queries for the whole page."""
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        item_rows = await self._conn.execute(
+            sa.select(assessment_items)
+            .where(
+                assessment_items.c.tenant_id == tenant_id,
+                assessment_items.c.assessment_id.in_(ids),
+            )
+            .order_by(assessment_items.c.assessment_id, assessment_items.c.position)
+        )
+        items: dict[uuid.UUID, list[Item]] = {}
+        for r in item_rows:
+            items.setdefault(r.assessment_id, []).append(
+                Item(r.capability_id, r.required_level, r.max_level, r.weight, r.core)
+            )
+        rater_rows = await self._conn.execute(
+            sa.select(assessment_raters).where(
+                assessment_raters.c.tenant_id == tenant_id,
+                assessment_raters.c.assessment_id.in_(ids),
+            )
+        )
+        raters: dict[uuid.UUID, list[Rater]] = {}
+        for r in rater_rows:
+            raters.setdefault(r.assessment_id, []).append(
+                Rater(r.employee_id, RaterType(r.rater_type), r.submitted_at)
+            )
+        return [
+            Assessment(
+                id=row.id,
+                tenant_id=row.tenant_id,
+                employee_id=row.employee_id,
+                role_id=row.role_id,
+                purpose=Purpose(row.purpose),
+                status=AssessmentStatus(row.status),
+                items=tuple(items.get(row.id, ())),
+                required_rater_types=frozenset(RaterType(t) for t in row.required_rater_types),
+                raters=tuple(
+                    sorted(raters.get(row.id, ()), key=lambda r: list(RaterType).index(r.type))
+                ),
+                due_date=row.due_date,
+                version=row.version,
+                created_at=row.created_at,
+                opened_at=row.opened_at,
+                closed_at=row.closed_at,
+            )
+            for row in rows
+        ]
+
+
+def _assessment_values(assessment: Assessment) -> dict[str, object]:
+    return {
+        "id": assessment.id,
+        "tenant_id": assessment.tenant_id,
+        "employee_id": assessment.employee_id,
+        "role_id": assessment.role_id,
+        "purpose": assessment.purpose.value,
+        "status": assessment.status.value,
+        "required_rater_types": sorted(t.value for t in assessment.required_rater_types),
+        "due_date": assessment.due_date,
+        "version": assessment.version,
+        "created_at": assessment.created_at,
+        "opened_at": assessment.opened_at,
+        "closed_at": assessment.closed_at,
+    }
+
+
+class SqlGapRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def current_levels(
+        self, tenant_id: uuid.UUID, employee_id: uuid.UUID
+    ) -> dict[uuid.UUID, int]:
+        rows = await self._conn.execute(
+            sa.select(current_levels.c.capability_id, current_levels.c.level).where(
+                current_levels.c.tenant_id == tenant_id,
+                current_levels.c.employee_id == employee_id,
+            )
+        )
+        return {row.capability_id: row.level for row in rows}
+
+    async def roll_up(
+        self, tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort] = ()
+    ) -> dict[str, list[RollUp]]:
+        members = _members(tenant_id, grouping, cohorts).subquery("members")
+        level = current_levels.c.level
+        required = role_requirements.c.required_level
+        gap = sa.case((level.is_(None), None), (required > level, required - level), else_=0)
+        statement = (
+            sa.select(
+                members.c.group_key,
+                role_requirements.c.capability_id,
+                sa.func.count().label("headcount"),
+                sa.func.count(level).label("assessed"),
+                sa.func.sum(sa.case((level < required, 1), else_=0)).label("below"),
+                sa.func.sum(sa.case((level >= required, 1), else_=0)).label("met"),
+                sa.func.avg(gap).label("mean_gap"),
+                sa.func.avg(gap * role_requirements.c.weight).label("weighted_gap"),
+                sa.func.sum(role_requirements.c.weight).label("impact"),
+            )
+            .select_from(members)
+            .join(employees, employees.c.id == members.c.employee_id)
+            .join(role_requirements, role_requirements.c.role_id == employees.c.current_role_id)
+            .outerjoin(
+                current_levels,
+                sa.and_(
+                    current_levels.c.tenant_id == tenant_id,
+                    current_levels.c.employee_id == employees.c.id,
+                    current_levels.c.capability_id == role_requirements.c.capability_id,
+                ),
+            )
+            .where(
+                employees.c.tenant_id == tenant_id,
+                role_requirements.c.tenant_id == tenant_id,
+                employees.c.status == EmployeeStatus.ACTIVE.value,
+            )
+            .group_by(members.c.group_key, role_requirements.c.capability_id)
+        )
+        by_id = grouping.by in (GroupBy.ORG_UNIT, GroupBy.ROLE)
+        rolled: dict[str, list[RollUp]] = {}
+        for row in await self._conn.execute(statement):
+            # SQLite hands a CTE's uuid back as bare hex; either way the key is the id's text.
+            key = str(uuid.UUID(str(row.group_key))) if by_id else str(row.group_key)
+            rolled.setdefault(key, []).append(
+                RollUp(
+                    capability_id=row.capability_id,
+                    headcount=row.headcount,
+                    assessed=row.assessed,
+                    below=int(row.below or 0),
+                    met=int(row.met or 0),
+                    mean_gap=None if row.mean_gap is None else float(row.mean_gap),
+                    weighted_gap=None if row.weighted_gap is None else float(row.weighted_gap),
+                    impact=float(row.impact or 0),
+                )
+            )
+        return rolled
+
+
+def _members(tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort]) -> sa.Select:
+    """(group_key, employee_id) for every member of every group, without repeats. Keys are
+    ids (of units, roles) or their text (managers, cohorts), made text alike when read."""
+    key = sa.String(64)
+    if grouping.by is GroupBy.TEAM:
+        (manager,) = grouping.ids
+        label = sa.literal(str(manager), key).label("group_key")
+        if grouping.whole_chain:
+            below = reports_below(tenant_id, [manager])
+            return sa.select(label, below.c.id.label("employee_id"))
+        return sa.select(label, employees.c.id.label("employee_id")).where(
+            employees.c.tenant_id == tenant_id, employees.c.manager_id == manager
+        )
+    if grouping.by is GroupBy.ORG_UNIT:
+        tree = (
+            sa.select(org_units.c.id.label("root"), org_units.c.id)
+            .where(org_units.c.tenant_id == tenant_id, org_units.c.id.in_(grouping.ids))
+            .cte("tree", recursive=True)
+        )
+        tree = tree.union(
+            sa.select(tree.c.root, org_units.c.id)
+            .join(tree, org_units.c.parent_id == tree.c.id)
+            .where(org_units.c.tenant_id == tenant_id)
+        )
+        return (
+            sa.select(
+                sa.cast(tree.c.root, key).label("group_key"), employees.c.id.label("employee_id")
+            )
+            .join(tree, employees.c.org_unit_id == tree.c.id)
+            .where(employees.c.tenant_id == tenant_id)
+            .distinct()
+        )
+    if grouping.by is GroupBy.ROLE:
+        return sa.select(
+            employees.c.current_role_id.label("group_key"), employees.c.id.label("employee_id")
+        ).where(employees.c.tenant_id == tenant_id, employees.c.current_role_id.in_(grouping.ids))
+    if grouping.by is GroupBy.COHORT:
+        parts = []
+        for cohort in cohorts:
+            label = sa.literal(str(cohort.id), key).label("group_key")
+            if cohort.kind is CohortKind.STATIC:
+                parts.append(
+                    sa.select(label, cohort_members.c.employee_id).where(
+                        cohort_members.c.tenant_id == tenant_id,
+                        cohort_members.c.cohort_id == cohort.id,
+                    )
+                )
+            else:
+                assert cohort.rule is not None
+                parts.append(
+                    sa.select(label, employees.c.id.label("employee_id")).where(
+                        employees.c.tenant_id == tenant_id, *rule_criteria(tenant_id, cohort.rule)
+                    )
+                )
+        return sa.union(*parts) if len(parts) > 1 else parts[0]
+    return sa.select(
+        sa.literal("tenant", key).label("group_key"), employees.c.id.label("employee_id")
+    ).where(employees.c.tenant_id == tenant_id)
