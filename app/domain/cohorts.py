@@ -14,7 +14,7 @@ from enum import StrEnum
 from app.domain.errors import FieldError, InvalidInput
 from app.domain.ids import new_id
 from app.domain.people import EmployeeStatus
-from app.domain.values import check_key, check_name, check_text
+from app.domain.values import check_key, check_name, check_reference, check_text
 
 MAX_ALTERNATIVES = 100
 
@@ -58,6 +58,7 @@ class CohortRule:
             for index, value in enumerate(getattr(self, name)):
                 if not value.strip():
                     errors.append(FieldError(f"rule.{name}.{index}", "Give a value."))
+                check_reference(value, f"rule.{name}.{index}", errors)
         return errors
 
     def matches(

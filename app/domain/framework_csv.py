@@ -174,11 +174,11 @@ class _Parser:
     def read_row(self, number: int, cells: list[str], positions: dict[str, int]) -> None:
         if not any(cells):
             return  # blank lines and rows of empty cells, as spreadsheets leave at the end
-        if len(cells) < len(positions):
+        needed = max(positions.values()) + 1
+        if len(cells) < needed:
             self.errors.append(
                 FieldError(
-                    f"csv.row.{number}",
-                    f"Expected at least {len(positions)} cells, found {len(cells)}.",
+                    f"csv.row.{number}", f"Expected at least {needed} cells, found {len(cells)}."
                 )
             )
             return

@@ -177,6 +177,41 @@ def current_version(versions: Sequence[FrameworkVersion]) -> FrameworkVersion | 
 
 
 @dataclass(frozen=True)
+class KeyedRequirement:
+    """A role's requirement on one of a framework's capabilities, named by keys."""
+
+    role_key: str
+    capability_key: str
+    required_level: int
+
+
+def requirements_broken_by(
+    content: FrameworkContent,
+    scales: Mapping[str, CompetencyScale],
+    requirements: Sequence[KeyedRequirement],
+) -> list[str]:
+    """What publishing `content` would break: requirements on capabilities it drops, or at
+    levels its scales no longer have. Empty when nothing breaks."""
+    specs = {c.key: c for c in content.capabilities}
+    broken = []
+    for requirement in requirements:
+        spec = specs.get(requirement.capability_key)
+        if spec is None:
+            broken.append(
+                f"role {requirement.role_key} requires {requirement.capability_key}, "
+                "which this version drops"
+            )
+            continue
+        scale = scales.get(spec.scale_key)
+        if scale is not None and not scale.has_level(requirement.required_level):
+            broken.append(
+                f"role {requirement.role_key} requires {requirement.capability_key} at level "
+                f"{requirement.required_level}; its scale {scale.key} stops at {scale.max_level}"
+            )
+    return broken
+
+
+@dataclass(frozen=True)
 class CapabilityChange:
     key: str
     fields: tuple[str, ...]

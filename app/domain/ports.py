@@ -17,6 +17,7 @@ from app.domain.frameworks import (
     Framework,
     FrameworkContent,
     FrameworkVersion,
+    KeyedRequirement,
 )
 from app.domain.gaps import RollUp
 from app.domain.pagination import Page, PageRequest
@@ -112,6 +113,12 @@ class FrameworkRepository(Protocol):
     async def save_version(self, version: FrameworkVersion, *, previous_revision: int) -> None: ...
 
     async def content(self, tenant_id: uuid.UUID, version_id: uuid.UUID) -> FrameworkContent: ...
+
+    async def requirements_on(
+        self, tenant_id: uuid.UUID, framework_id: uuid.UUID
+    ) -> list[KeyedRequirement]:
+        """Every role requirement on a capability of this framework."""
+        ...
 
     async def replace_content(
         self,
@@ -238,6 +245,15 @@ class EmployeeRepository(Protocol):
         are left alone. Then link every employee waiting for a manager that now exists.
         Returns, per external id, the employee id and whether it was created, updated or
         unchanged."""
+        ...
+
+    async def lock_reporting_lines(self, tenant_id: uuid.UUID) -> None:
+        """Until this transaction ends, keep other transactions from changing the tenant's
+        reporting lines, so that two changes each harmless alone cannot close a cycle."""
+        ...
+
+    async def link_pending_managers(self, tenant_id: uuid.UUID) -> None:
+        """Link every employee whose manager (named by external id) now exists."""
         ...
 
     async def reporting_links_above(

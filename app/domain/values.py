@@ -2,7 +2,7 @@
 
 import re
 
-from app.domain.errors import FieldError
+from app.domain.errors import FieldError, InvalidInput
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
 # Control characters (but tab and newline in free text) corrupt exports and are refused by
@@ -37,6 +37,28 @@ def check_text(value: str, field: str, errors: list[FieldError]) -> str:
         errors.append(FieldError(field, f"Give at most {TEXT_MAX_LENGTH} characters."))
     elif TEXT_FORBIDDEN.search(cleaned):
         errors.append(FieldError(field, "Control characters are not allowed."))
+    return cleaned
+
+
+def check_reference(value: str, field: str, errors: list[FieldError]) -> str:
+    """Text that names something elsewhere (an external id, a search term): at most 200
+    characters and no control characters, which PostgreSQL refuses outright."""
+    cleaned = value.strip()
+    if len(cleaned) > NAME_MAX_LENGTH:
+        errors.append(FieldError(field, f"Give at most {NAME_MAX_LENGTH} characters."))
+    elif NAME_FORBIDDEN.search(cleaned):
+        errors.append(FieldError(field, "Control characters are not allowed."))
+    return cleaned
+
+
+def checked_filter(value: str | None, field: str) -> str | None:
+    """A filter or search term from a query, or InvalidInput naming the parameter."""
+    if value is None:
+        return None
+    errors: list[FieldError] = []
+    cleaned = check_reference(value, field, errors)
+    if errors:
+        raise InvalidInput("The filter is not acceptable.", errors)
     return cleaned
 
 

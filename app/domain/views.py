@@ -62,7 +62,9 @@ class UpsertOutcome:
 class RoleAssignment:
     employee_id: uuid.UUID
     role_id: uuid.UUID
-    effective_date: date
+    effective_date: date | None
+    """None: keep the stored date if the role is unchanged, else today (so a daily sync that
+    sends no dates changes nothing)."""
 
 
 @dataclass(frozen=True)

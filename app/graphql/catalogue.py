@@ -5,6 +5,8 @@ from datetime import datetime
 
 import strawberry
 
+from app.domain.errors import FieldError, InvalidInput
+from app.domain.framework_csv import from_csv, to_csv
 from app.domain.frameworks import CapabilitySpec, CapabilityType, FrameworkContent, Group
 from app.domain.frameworks import VersionStatus as DomainVersionStatus
 from app.domain.roles import Requirement as DomainRequirement
@@ -93,6 +95,7 @@ class FrameworkVersion:
     retired_at: datetime | None
     groups: list[CapabilityGroup]
     capabilities: list[CapabilityDefinition]
+    csv: str = strawberry.field(description="The content as CSV, one row per indicator.")
 
     @classmethod
     def of(cls, detail: VersionDetail) -> "FrameworkVersion":
@@ -104,6 +107,7 @@ class FrameworkVersion:
             created_at=version.created_at,
             published_at=version.published_at,
             retired_at=version.retired_at,
+            csv=to_csv(content),
             groups=[CapabilityGroup(**vars(g)) for g in content.groups],
             capabilities=[
                 CapabilityDefinition(
@@ -118,6 +122,22 @@ class FrameworkVersion:
                 for c in content.capabilities
             ],
         )
+
+
+@strawberry.type
+class CapabilityChange:
+    key: str
+    fields: list[str]
+
+
+@strawberry.type
+class FrameworkDiff:
+    added_capabilities: list[str]
+    removed_capabilities: list[str]
+    changed_capabilities: list[CapabilityChange]
+    added_groups: list[str]
+    removed_groups: list[str]
+    changed_groups: list[str]
 
 
 @strawberry.type
@@ -289,6 +309,13 @@ class ContentInput:
     capabilities: list[CapabilityInput] = strawberry.field(default_factory=list)
 
     def to_domain(self) -> FrameworkContent:
+        repeated = [
+            FieldError(f"capabilities.{index}.indicators", "A level is listed twice.")
+            for index, c in enumerate(self.capabilities)
+            if len({i.level for i in c.indicators}) != len(c.indicators)
+        ]
+        if repeated:
+            raise InvalidInput("The framework content is not valid.", repeated)
         return FrameworkContent(
             groups=tuple(Group(g.key, g.name, g.description, g.parent_key) for g in self.groups),
             capabilities=tuple(
@@ -359,6 +386,26 @@ class CatalogueQuery:
         context = info.context
         detail = await frameworks.get_framework(context.uow(), context.actor, framework_id=id)
         return Framework.of(detail)
+
+    @strawberry.field(description="What changed between two versions of a framework.")
+    async def framework_diff(
+        self, info: Info, framework_id: uuid.UUID, old: int, new: int
+    ) -> FrameworkDiff:
+        context = info.context
+        changes = await frameworks.compare_versions(
+            context.uow(), context.actor, framework_id=framework_id, old=old, new=new
+        )
+        return FrameworkDiff(
+            added_capabilities=list(changes.added_capabilities),
+            removed_capabilities=list(changes.removed_capabilities),
+            changed_capabilities=[
+                CapabilityChange(key=c.key, fields=list(c.fields))
+                for c in changes.changed_capabilities
+            ],
+            added_groups=list(changes.added_groups),
+            removed_groups=list(changes.removed_groups),
+            changed_groups=list(changes.changed_groups),
+        )
 
     @strawberry.field(description="Capabilities of published framework versions.")
     async def capabilities(
@@ -461,6 +508,21 @@ class CatalogueMutation:
             name=name,
             description=description,
             content=(content or ContentInput()).to_domain(),
+        )
+        return Framework.of(detail)
+
+    @strawberry.mutation(description="Create a framework from CSV (one row per indicator).")
+    async def import_framework_csv(
+        self, info: Info, key: str, name: str, csv: str, description: str = ""
+    ) -> Framework:
+        context = info.context
+        detail = await frameworks.create_framework(
+            context.uow(),
+            context.actor,
+            key=key,
+            name=name,
+            description=description,
+            content=from_csv(csv),
         )
         return Framework.of(detail)
 

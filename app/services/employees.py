@@ -16,7 +16,7 @@ from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
 from app.domain.people import Employee, EmployeeStatus, Profile, find_cycles
 from app.domain.ports import UnitOfWork
-from app.domain.values import UNSET, Unset
+from app.domain.values import KEY_PATTERN, UNSET, Unset, check_reference, checked_filter
 from app.domain.views import EmployeeFilter, EmployeeUpsert, RoleAssignment
 from app.services import utcnow
 from app.services.guards import check_version, remember_response, replayed_response
@@ -99,10 +99,12 @@ async def create_employee(
         now=utcnow(),
     )
     async with uow:
+        await uow.employees.lock_reporting_lines(actor.tenant_id)
         await _check_references(uow, actor, employee)
         if await uow.employees.ids_by_external_ids(actor.tenant_id, [profile.external_id]):
             raise Conflict(f"An employee with external id {profile.external_id} exists already.")
         await uow.employees.add(employee)
+        await _link_waiting_reports(uow, actor, employee)
         await uow.commit()
     return employee
 
@@ -118,6 +120,7 @@ async def list_employees(
     uow: UnitOfWork, actor: Actor, *, page: PageRequest, criteria: EmployeeFilter
 ) -> Page[Employee]:
     """The employees matching `criteria` among those the caller may see."""
+    criteria = replace(criteria, external_id=checked_filter(criteria.external_id, "external_id"))
     async with uow:
         return await uow.employees.list(actor.tenant_id, page, visible_filter(actor, criteria))
 
@@ -134,6 +137,7 @@ async def update_employee(
     unknown reference, a reporting cycle), Conflict (external id taken), PreconditionFailed."""
     actor.require_any(*WRITERS)
     async with uow:
+        await uow.employees.lock_reporting_lines(actor.tenant_id)
         employee = await uow.employees.get(actor.tenant_id, employee_id)
         if employee is None:
             raise NotFound("Employee", employee_id)
@@ -172,6 +176,7 @@ async def update_employee(
         ):
             raise Conflict(f"An employee with external id {profile.external_id} exists already.")
         await uow.employees.save(revised, previous_version=employee.version)
+        await _link_waiting_reports(uow, actor, revised)
         await uow.commit()
     return revised
 
@@ -192,6 +197,7 @@ async def upsert_employees(
     check_batch_size(len(rows))
     _refuse_duplicates([row.external_id.strip() for row in rows], "external_id")
     async with uow:
+        await uow.employees.lock_reporting_lines(actor.tenant_id)
         replay = await replayed_response(
             uow, actor, idempotency_key=idempotency_key, endpoint="employees:bulk", payload=rows
         )
@@ -200,13 +206,22 @@ async def upsert_employees(
         checked = _Rows()
         profiles: dict[int, Profile] = {}
         unit_ids = await uow.org_units.ids_by_keys(
-            actor.tenant_id, {row.org_unit_key for row in rows if row.org_unit_key}
+            actor.tenant_id,
+            {
+                row.org_unit_key
+                for row in rows
+                if row.org_unit_key and KEY_PATTERN.match(row.org_unit_key)
+            },
         )
         for index, row in enumerate(rows):
             for problem in _profile_of(row, None).problems():
                 checked.fail(index, problem.field, problem.message)
             if row.org_unit_key and row.org_unit_key not in unit_ids:
                 checked.fail(index, "org_unit_key", "No org unit has this key.")
+            references: list[FieldError] = []
+            check_reference(row.manager_external_id or "", "manager_external_id", references)
+            for problem in references:
+                checked.fail(index, problem.field, problem.message)
             profiles[index] = _profile_of(row, unit_ids.get(row.org_unit_key or "")).cleaned()
         await _refuse_cycles(uow, actor, rows, profiles, checked)
         valid = [i for i in range(len(rows)) if i not in checked.errors]
@@ -250,7 +265,6 @@ async def assign_roles(
     transaction. Raises Forbidden, InvalidInput (batch size), IdempotencyKeyReused."""
     actor.require_any(*WRITERS)
     check_batch_size(len(rows))
-    today = utcnow().date()
     async with uow:
         replay = await replayed_response(
             uow,
@@ -262,15 +276,25 @@ async def assign_roles(
         if replay is not None:
             return BulkResult.from_json(replay)
         checked = _Rows()
+        for index, row in enumerate(rows):
+            references: list[FieldError] = []
+            check_reference(row.employee_external_id or "", "employee_external_id", references)
+            for problem in references:
+                checked.fail(index, problem.field, problem.message)
+        usable = [r for i, r in enumerate(rows) if i not in checked.errors]
         by_external = await uow.employees.ids_by_external_ids(
-            actor.tenant_id, {r.employee_external_id for r in rows if r.employee_external_id}
+            actor.tenant_id, {r.employee_external_id for r in usable if r.employee_external_id}
         )
         known_ids = await uow.employees.existing(
-            actor.tenant_id, {r.employee_id for r in rows if r.employee_id}
+            actor.tenant_id, {r.employee_id for r in usable if r.employee_id}
         )
-        role_ids = await uow.roles.ids_by_keys(actor.tenant_id, {r.role_key for r in rows})
+        role_ids = await uow.roles.ids_by_keys(
+            actor.tenant_id, {r.role_key for r in usable if KEY_PATTERN.match(r.role_key)}
+        )
         employee_of: dict[int, uuid.UUID] = {}
         for index, row in enumerate(rows):
+            if index in checked.errors:
+                continue
             if (row.employee_id is None) == (row.employee_external_id is None):
                 checked.fail(index, "employee_id", "Give employee_id or employee_external_id.")
             elif row.employee_id is not None:
@@ -295,9 +319,7 @@ async def assign_roles(
         changed = await uow.employees.assign_roles(
             actor.tenant_id,
             [
-                RoleAssignment(
-                    employee_of[i], role_ids[rows[i].role_key], rows[i].effective_date or today
-                )
+                RoleAssignment(employee_of[i], role_ids[rows[i].role_key], rows[i].effective_date)
                 for i in valid
             ],
             utcnow(),
@@ -320,6 +342,17 @@ async def assign_roles(
         )
         await uow.commit()
     return result
+
+
+async def _link_waiting_reports(uow: UnitOfWork, actor: Actor, employee: Employee) -> None:
+    """Link people an HRIS sync said report to this employee's external id; refuse (and so
+    roll back) when that closes a reporting cycle through them."""
+    await uow.employees.link_pending_managers(actor.tenant_id)
+    if employee.id in await uow.employees.chain_up(actor.tenant_id, employee.id):
+        raise InvalidInput(
+            "The reporting line would form a cycle.",
+            [FieldError("external_id", "People waiting for this manager are above them.")],
+        )
 
 
 def visible_filter(actor: Actor, criteria: EmployeeFilter) -> EmployeeFilter:

@@ -16,11 +16,13 @@ from app.domain.frameworks import (
     current_version,
     diff,
     next_draft,
+    requirements_broken_by,
 )
 from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
-from app.domain.values import UNSET, Unset
+from app.domain.scales import CompetencyScale
+from app.domain.values import UNSET, Unset, checked_filter
 from app.domain.views import CapabilityView
 from app.services import utcnow
 from app.services.guards import check_version
@@ -167,6 +169,13 @@ async def publish_version(
         version = _numbered(versions, framework_id, number)
         content = await uow.frameworks.content(actor.tenant_id, version.id)
         published = version.publish(now, content)
+        scales = await _scales_of(uow, actor, content)
+        content.validated(scales)  # the scales may have changed since the draft was saved
+        broken = requirements_broken_by(
+            content, scales, await uow.frameworks.requirements_on(actor.tenant_id, framework_id)
+        )
+        if broken:
+            raise Conflict(f"Publishing would break role profiles: {'; '.join(broken)}.")
         previous = current_version(versions)
         if previous is not None:
             await uow.frameworks.save_version(
@@ -186,6 +195,12 @@ async def retire_version(
     async with uow:
         version = await _version(uow, actor, framework_id, number)
         retired = version.retire(utcnow())
+        if required := await uow.frameworks.requirements_on(actor.tenant_id, framework_id):
+            roles = sorted({r.role_key for r in required})
+            raise Conflict(
+                "Role profiles require this framework's capabilities: "
+                f"{', '.join(roles)}. Publish a new version instead, or change those roles."
+            )
         await uow.frameworks.save_version(retired, previous_revision=version.revision)
         await uow.commit()
     return retired
@@ -215,6 +230,7 @@ async def list_capabilities(
     search: str | None = None,
 ) -> Page[CapabilityView]:
     """Capabilities of published versions, filtered."""
+    search = checked_filter(search, "q")
     async with uow:
         return await uow.capabilities.list(
             actor.tenant_id, page, framework_id=framework_id, type=type, search=search
@@ -233,8 +249,13 @@ async def get_capability(
 
 
 async def _validated(uow: UnitOfWork, actor: Actor, content: FrameworkContent) -> FrameworkContent:
-    keys = {c.scale_key for c in content.capabilities}
-    return content.validated(await uow.scales.by_keys(actor.tenant_id, keys))
+    return content.validated(await _scales_of(uow, actor, content))
+
+
+async def _scales_of(
+    uow: UnitOfWork, actor: Actor, content: FrameworkContent
+) -> dict[str, CompetencyScale]:
+    return await uow.scales.by_keys(actor.tenant_id, {c.scale_key for c in content.capabilities})
 
 
 async def _write_content(

@@ -8,6 +8,7 @@ from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
 from app.domain.roles import Requirement, RoleProfile
+from app.domain.values import checked_filter
 from app.services import utcnow
 from app.services.guards import check_deletable, check_version
 
@@ -56,6 +57,7 @@ async def get_role(uow: UnitOfWork, actor: Actor, *, role_id: uuid.UUID) -> Role
 async def list_roles(
     uow: UnitOfWork, actor: Actor, *, page: PageRequest, search: str | None = None
 ) -> Page[RoleProfile]:
+    search = checked_filter(search, "q")
     async with uow:
         return await uow.roles.list(actor.tenant_id, page, search=search)
 
@@ -107,7 +109,7 @@ async def delete_role(
             "role",
             version=role.version,
             expected_version=expected_version,
-            blocker="employees hold or aspire to it" if in_use else None,
+            blocker="employees hold or aspire to it, or a cohort rule names it" if in_use else None,
         )
         await uow.roles.delete(actor.tenant_id, role_id)
         await uow.commit()

@@ -371,3 +371,52 @@ async def test_the_remaining_mutations_work_like_their_rest_twins(client, new_te
     assert (
         await gql(client, headers, "mutation($id: UUID!) { deleteCohort(id: $id) }", id=cohort_id)
     )["data"]["deleteCohort"] == cohort_id
+
+
+async def test_diff_and_csv_through_graphql(client, new_tenant):
+    admin = await new_tenant()
+    headers = auth(admin)
+    framework_id, _ = await catalogue(client, admin)
+    await gql(
+        client,
+        headers,
+        "mutation($id: UUID!) { startDraft(frameworkId: $id) { number } }",
+        id=framework_id,
+    )
+    diff = await gql(
+        client,
+        headers,
+        "query($id: UUID!) { frameworkDiff(frameworkId: $id, old: 1, new: 2) { addedCapabilities changedCapabilities { key } } }",
+        id=framework_id,
+    )
+    assert diff["data"]["frameworkDiff"] == {"addedCapabilities": [], "changedCapabilities": []}
+    exported = await gql(
+        client,
+        headers,
+        "query($id: UUID!) { framework(id: $id) { versionContent(number: 1) { csv } } }",
+        id=framework_id,
+    )
+    csv = exported["data"]["framework"]["versionContent"]["csv"]
+    imported = await gql(
+        client,
+        headers,
+        'mutation($csv: String!) { importFrameworkCsv(key: "copy", name: "Copy", csv: $csv) { id } }',
+        csv=csv,
+    )
+    copy_id = imported["data"]["importFrameworkCsv"]["id"]
+    copy = await gql(
+        client,
+        headers,
+        "query($id: UUID!) { framework(id: $id) { versionContent(number: 1) { csv } } }",
+        id=copy_id,
+    )
+    assert copy["data"]["framework"]["versionContent"]["csv"] == csv
+    repeated = await gql(
+        client,
+        headers,
+        'mutation { createFramework(key: "r", name: "R", content: {capabilities: [{key: "x", name: "X", type: SKILL, scaleKey: "core", indicators: [{level: 1, texts: ["a"]}, {level: 1, texts: ["b"]}]}]}) { id } }',
+    )
+    assert (
+        repeated["errors"][0]["extensions"]["field_errors"][0]["field"]
+        == "capabilities.0.indicators"
+    )

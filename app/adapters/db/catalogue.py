@@ -19,6 +19,7 @@ from app.adapters.db.common import (
     search_pattern,
 )
 from app.adapters.db.pagination import fetch_page_by_id
+from app.adapters.db.people import named_by_a_rule
 from app.adapters.db.tables import (
     capabilities,
     capability_groups,
@@ -39,6 +40,7 @@ from app.domain.frameworks import (
     FrameworkContent,
     FrameworkVersion,
     Group,
+    KeyedRequirement,
     VersionStatus,
 )
 from app.domain.ids import new_id
@@ -126,7 +128,23 @@ class SqlScaleRepository:
                 framework_versions.c.status != VersionStatus.RETIRED.value,
             )
         )
-        return set((await self._conn.execute(statement)).scalars())
+        used = set((await self._conn.execute(statement)).scalars())
+        indicators = await self._conn.execute(
+            sa.select(capability_revisions.c.indicators)
+            .join(
+                framework_versions,
+                framework_versions.c.id == capability_revisions.c.framework_version_id,
+            )
+            .where(
+                capability_revisions.c.tenant_id == tenant_id,
+                framework_versions.c.tenant_id == tenant_id,
+                capability_revisions.c.scale_id == scale_id,
+                framework_versions.c.status != VersionStatus.RETIRED.value,
+            )
+        )
+        for (stored,) in indicators:
+            used |= {int(level) for level, texts in stored.items() if texts}
+        return used
 
 
 def _scale_values(scale: CompetencyScale) -> dict[str, object]:
@@ -270,6 +288,27 @@ class SqlFrameworkRepository:
             for r in capability_rows
         )
         return FrameworkContent(groups=groups, capabilities=specs)
+
+    async def requirements_on(
+        self, tenant_id: uuid.UUID, framework_id: uuid.UUID
+    ) -> list[KeyedRequirement]:
+        rows = await self._conn.execute(
+            sa.select(
+                roles.c.key.label("role_key"),
+                capabilities.c.key,
+                role_requirements.c.required_level,
+            )
+            .join(role_requirements, role_requirements.c.capability_id == capabilities.c.id)
+            .join(roles, roles.c.id == role_requirements.c.role_id)
+            .where(
+                capabilities.c.tenant_id == tenant_id,
+                role_requirements.c.tenant_id == tenant_id,
+                roles.c.tenant_id == tenant_id,
+                capabilities.c.framework_id == framework_id,
+            )
+            .order_by(roles.c.key, capabilities.c.key)
+        )
+        return [KeyedRequirement(r.role_key, r.key, r.required_level) for r in rows]
 
     async def replace_content(
         self,
@@ -560,7 +599,11 @@ class SqlRoleRepository:
             employee_aspired_roles.c.tenant_id == tenant_id,
             employee_aspired_roles.c.role_id == role_id,
         )
-        return await any_row(self._conn, held) or await any_row(self._conn, aspired)
+        return (
+            await any_row(self._conn, held)
+            or await any_row(self._conn, aspired)
+            or await named_by_a_rule(self._conn, tenant_id, "role_ids", role_id)
+        )
 
     async def delete(self, tenant_id: uuid.UUID, role_id: uuid.UUID) -> None:
         await delete_row(self._conn, roles, tenant_id=tenant_id, row_id=role_id)
