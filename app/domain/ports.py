@@ -332,6 +332,10 @@ class AssessmentRepository(Protocol):
 
     async def results(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> list[Result]: ...
 
+    async def results_of_many(
+        self, tenant_id: uuid.UUID, assessment_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Result]]: ...
+
     async def policy(self, tenant_id: uuid.UUID) -> tuple[CombinationRule, int] | None:
         """The tenant's combination rule and its version, if one was set."""
         ...
@@ -347,6 +351,12 @@ class GapRepository(Protocol):
     async def current_levels(
         self, tenant_id: uuid.UUID, employee_id: uuid.UUID
     ) -> dict[uuid.UUID, int]: ...
+
+    async def current_levels_of_many(
+        self, tenant_id: uuid.UUID, employee_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, dict[uuid.UUID, int]]:
+        """Per employee, per capability, the current level: one query for all of them."""
+        ...
 
     async def roll_up(
         self, tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort] = ()

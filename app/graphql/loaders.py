@@ -6,23 +6,26 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from app.domain.assessments import Result
 from app.domain.identity import Actor
 from app.domain.people import Employee, OrgUnit
 from app.domain.ports import UnitOfWork
 from app.domain.roles import RoleProfile
 from app.domain.views import CapabilityView
 from app.services import lookups
+from app.services.gaps import EmployeeGaps, gaps_of_many
 
 Value = TypeVar("Value")
-Lookup = Callable[[UnitOfWork, Actor, Sequence[uuid.UUID]], Awaitable[dict[uuid.UUID, Value]]]
+Key = TypeVar("Key")
+Lookup = Callable[[UnitOfWork, Actor, Sequence[Key]], Awaitable[dict[Key, Value]]]
 
 
 class Loaders:
     def __init__(self, uow: Callable[[], UnitOfWork], actor: Actor) -> None:
         def loader(lookup: Lookup) -> DataLoader:
-            async def load(ids: list[uuid.UUID]) -> list:
-                found = await lookup(uow(), actor, ids)
-                return [found.get(identifier) for identifier in ids]
+            async def load(keys: list) -> list:
+                found = await lookup(uow(), actor, keys)
+                return [found.get(key) for key in keys]
 
             return DataLoader(load_fn=load)
 
@@ -31,4 +34,10 @@ class Loaders:
         self.org_unit: DataLoader[uuid.UUID, OrgUnit | None] = loader(lookups.org_units_by_id)
         self.capability: DataLoader[uuid.UUID, CapabilityView | None] = loader(
             lookups.capabilities_by_id
+        )
+        self.results: DataLoader[uuid.UUID, list[Result] | None] = loader(
+            lookups.results_by_assessment
+        )
+        self.gaps: DataLoader[tuple[uuid.UUID, uuid.UUID | None], EmployeeGaps | None] = loader(
+            gaps_of_many
         )

@@ -10,6 +10,7 @@ from app.domain.bulk import RowStatus as DomainRowStatus
 from app.domain.cohorts import Cohort as DomainCohort
 from app.domain.cohorts import CohortKind as DomainCohortKind
 from app.domain.cohorts import CohortRule
+from app.domain.gaps import readiness
 from app.domain.people import Employee as DomainEmployee
 from app.domain.people import EmployeeStatus as DomainEmployeeStatus
 from app.domain.people import OrgUnit as DomainOrgUnit
@@ -18,6 +19,7 @@ from app.domain.values import UNSET
 from app.domain.views import EmployeeFilter
 from app.graphql.catalogue import Role
 from app.graphql.context import Info
+from app.graphql.gap_types import Gap, Readiness
 from app.graphql.pagination import Connection, page_request
 from app.services import cohorts, employees, org_units
 from app.services.employees import EmployeeChanges, EmployeeRow, RoleAssignmentRow
@@ -118,6 +120,21 @@ class Employee:
     async def aspired_roles(self, info: Info) -> list[Role]:
         found = await info.context.loaders.role.load_many(self.aspired_role_ids)
         return [Role.of(role) for role in found if role is not None]
+
+    @strawberry.field(description="Gaps against a role (the current one by default).")
+    async def gaps(self, info: Info, role_id: uuid.UUID | None = None) -> list[Gap]:
+        found = await info.context.loaders.gaps.load((self.id, role_id))
+        return [] if found is None else [Gap.of(gap) for gap in found.gaps]
+
+    @strawberry.field(description="Readiness for a role (the current one by default).")
+    async def readiness(self, info: Info, role_id: uuid.UUID | None = None) -> Readiness | None:
+        found = await info.context.loaders.gaps.load((self.id, role_id))
+        if found is None:
+            return None
+        ready = readiness(found.gaps)
+        return Readiness(
+            role_id=found.role.id, score=ready.score, blocking=[Gap.of(g) for g in ready.blocking]
+        )
 
 
 @strawberry.type

@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 from app.domain.identity import Role as DomainRole
 from app.domain.tenants import ApiKey as DomainApiKey
 from app.domain.tenants import Tenant as DomainTenant
+from app.graphql.assessments import AssessmentMutation, AssessmentQuery
 from app.graphql.catalogue import CatalogueMutation, CatalogueQuery
 from app.graphql.context import Info
 from app.graphql.errors import DomainErrors
@@ -133,8 +134,10 @@ class IdentityMutation:
         return ApiKey.of(await api_keys.revoke_api_key(context.uow(), context.actor, key_id=id))
 
 
-Query = merge_types("Query", (IdentityQuery, CatalogueQuery, PeopleQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, CatalogueMutation, PeopleMutation))
+Query = merge_types("Query", (IdentityQuery, CatalogueQuery, PeopleQuery, AssessmentQuery))
+Mutation = merge_types(
+    "Mutation", (IdentityMutation, CatalogueMutation, PeopleMutation, AssessmentMutation)
+)
 
 
 def build_schema(*, max_depth: int, max_tokens: int, max_aliases: int) -> strawberry.Schema:

@@ -6,7 +6,7 @@ they did not exist. hr_admin and integrations write.
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -365,6 +365,17 @@ def visible_filter(actor: Actor, criteria: EmployeeFilter) -> EmployeeFilter:
     if actor.has_any(Role.MANAGER):
         return replace(criteria, visible_to_manager=actor.employee_id)
     return replace(criteria, only_id=actor.employee_id)
+
+
+async def visible_employees(
+    uow: UnitOfWork, actor: Actor, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Employee]:
+    """Inside an open unit of work: those of `ids` the actor may see, in one query."""
+    if not ids:
+        return {}
+    criteria = replace(visible_filter(actor, EmployeeFilter()), ids=tuple(set(ids)))
+    page = await uow.employees.list(actor.tenant_id, PageRequest(limit=len(ids)), criteria)
+    return {employee.id: employee for employee in page.items}
 
 
 async def visible_employee(uow: UnitOfWork, actor: Actor, employee_id: uuid.UUID) -> Employee:

@@ -5,6 +5,7 @@ integrations for any grouping; a manager for their own team (or a team below the
 """
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from app.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
@@ -13,7 +14,7 @@ from app.domain.identity import Actor, Role
 from app.domain.ports import UnitOfWork
 from app.domain.roles import RoleProfile
 from app.domain.views import GroupBy, Grouping
-from app.services.employees import visible_employee
+from app.services.employees import visible_employee, visible_employees
 
 MAX_GROUPS = 100
 
@@ -42,6 +43,30 @@ async def gaps_of(
             raise NotFound("Role", chosen)
         levels = await uow.gaps.current_levels(actor.tenant_id, employee_id)
     return EmployeeGaps(employee_id, role, employee_gaps(role.requirements, levels))
+
+
+async def gaps_of_many(
+    uow: UnitOfWork, actor: Actor, keys: Collection[tuple[uuid.UUID, uuid.UUID | None]]
+) -> dict[tuple[uuid.UUID, uuid.UUID | None], EmployeeGaps]:
+    """Gaps for many (employee, role or None for the current one) pairs in a fixed number of
+    queries, for batch callers (GraphQL). Pairs the actor may not see, or without a role,
+    are absent."""
+    async with uow:
+        visible = await visible_employees(uow, actor, {employee for employee, _ in keys})
+        wanted = {
+            role or (visible[e].current_role_id if e in visible else None) for e, role in keys
+        }
+        roles = {r.id: r for r in await uow.roles.get_many(actor.tenant_id, wanted - {None})}
+        levels = await uow.gaps.current_levels_of_many(actor.tenant_id, visible)
+    found = {}
+    for employee_id, role_id in keys:
+        employee = visible.get(employee_id)
+        role = roles.get(role_id or (employee.current_role_id if employee else None))
+        if employee is not None and role is not None:
+            found[(employee_id, role_id)] = EmployeeGaps(
+                employee_id, role, employee_gaps(role.requirements, levels.get(employee_id, {}))
+            )
+    return found
 
 
 async def readiness_of(

@@ -6,24 +6,29 @@ simply absent from the result.
 
 import uuid
 from collections.abc import Collection
-from dataclasses import replace
 
+from app.domain.assessments import Result
 from app.domain.identity import Actor
-from app.domain.pagination import PageRequest
 from app.domain.people import Employee, OrgUnit
 from app.domain.ports import UnitOfWork
 from app.domain.roles import RoleProfile
-from app.domain.views import CapabilityView, EmployeeFilter
-from app.services.employees import visible_filter
+from app.domain.views import CapabilityView
+from app.services.employees import visible_employees
 
 
 async def employees_by_id(
     uow: UnitOfWork, actor: Actor, ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, Employee]:
-    criteria = replace(visible_filter(actor, EmployeeFilter()), ids=tuple(set(ids)))
     async with uow:
-        page = await uow.employees.list(actor.tenant_id, PageRequest(limit=len(ids) or 1), criteria)
-    return {employee.id: employee for employee in page.items}
+        return await visible_employees(uow, actor, ids)
+
+
+async def results_by_assessment(
+    uow: UnitOfWork, actor: Actor, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[Result]]:
+    """Results of assessments the caller already reached through a visible assessment."""
+    async with uow:
+        return await uow.assessments.results_of_many(actor.tenant_id, ids)
 
 
 async def roles_by_id(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -231,6 +231,11 @@ class SqlAssessmentRepository:
         )
 
     async def results(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> list[Result]:
+        return (await self.results_of_many(tenant_id, [assessment_id])).get(assessment_id, [])
+
+    async def results_of_many(
+        self, tenant_id: uuid.UUID, assessment_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, list[Result]]:
         rows = await self._conn.execute(
             sa.select(assessment_results)
             .join(
@@ -243,11 +248,16 @@ class SqlAssessmentRepository:
             .where(
                 assessment_results.c.tenant_id == tenant_id,
                 assessment_items.c.tenant_id == tenant_id,
-                assessment_results.c.assessment_id == assessment_id,
+                assessment_results.c.assessment_id.in_(set(assessment_ids)),
             )
-            .order_by(assessment_items.c.position)
+            .order_by(assessment_results.c.assessment_id, assessment_items.c.position)
         )
-        return [Result(r.capability_id, r.level, r.self_level, r.manager_level) for r in rows]
+        found: dict[uuid.UUID, list[Result]] = {}
+        for r in rows:
+            found.setdefault(r.assessment_id, []).append(
+                Result(r.capability_id, r.level, r.self_level, r.manager_level)
+            )
+        return found
 
     async def policy(self, tenant_id: uuid.UUID) -> tuple[CombinationRule, int] | None:
         row = (
@@ -366,6 +376,22 @@ class SqlGapRepository:
             )
         )
         return {row.capability_id: row.level for row in rows}
+
+    async def current_levels_of_many(
+        self, tenant_id: uuid.UUID, employee_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, dict[uuid.UUID, int]]:
+        rows = await self._conn.execute(
+            sa.select(
+                current_levels.c.employee_id, current_levels.c.capability_id, current_levels.c.level
+            ).where(
+                current_levels.c.tenant_id == tenant_id,
+                current_levels.c.employee_id.in_(set(employee_ids)),
+            )
+        )
+        found: dict[uuid.UUID, dict[uuid.UUID, int]] = {}
+        for row in rows:
+            found.setdefault(row.employee_id, {})[row.capability_id] = row.level
+        return found
 
     async def roll_up(
         self, tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort] = ()
