@@ -39,6 +39,13 @@ class AssessmentStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+UNFINISHED = (
+    AssessmentStatus.SCHEDULED,
+    AssessmentStatus.OPEN,
+    AssessmentStatus.AWAITING_MANAGER,
+)
+
+
 class Purpose(StrEnum):
     CURRENT_ROLE = "current_role"
     ASPIRED_ROLE = "aspired_role"
@@ -346,11 +353,7 @@ class Assessment:
         return self._close(AssessmentStatus.EXPIRED, now)
 
     def _close(self, status: AssessmentStatus, now: datetime) -> "Assessment":
-        if self.status in (
-            AssessmentStatus.FINALISED,
-            AssessmentStatus.EXPIRED,
-            AssessmentStatus.CANCELLED,
-        ):
+        if self.status not in UNFINISHED:
             raise InvalidTransition(f"The assessment is already {self.status}.")
         return replace(self, status=status, closed_at=now, version=self.version + 1)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, Self
 
 from app.domain.assessments import Assessment, CombinationRule, Rating, Result
@@ -335,6 +335,11 @@ class AssessmentRepository(Protocol):
     async def results_of_many(
         self, tenant_id: uuid.UUID, assessment_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, list[Result]]: ...
+
+    async def expire_overdue(self, today: date, now: datetime) -> int:
+        """In every tenant, expire unfinished assessments due before `today` (one statement);
+        return how many."""
+        ...
 
     async def policy(self, tenant_id: uuid.UUID) -> tuple[CombinationRule, int] | None:
         """The tenant's combination rule and its version, if one was set."""

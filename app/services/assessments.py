@@ -7,7 +7,7 @@ employee, their managers up the line, its raters and hr_admin (others get NotFou
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from app.domain.assessments import (
     Assessment,
@@ -264,3 +264,13 @@ async def _may_see(uow: UnitOfWork, actor: Actor, assessment: Assessment) -> boo
     return actor.has_any(Role.MANAGER) and viewer in await uow.employees.chain_up(
         actor.tenant_id, assessment.employee_id
     )
+
+
+async def expire_overdue_assessments(uow: UnitOfWork, *, now: datetime | None = None) -> int:
+    """Scheduled job: assessments still unfinished after their due date expire, in every
+    tenant, in one statement. Running it twice expires nothing more. Returns how many."""
+    moment = now or utcnow()
+    async with uow:
+        expired = await uow.assessments.expire_overdue(moment.date(), moment)
+        await uow.commit()
+    return expired

@@ -5,7 +5,7 @@ import logging
 from arq import cron
 from arq.cron import CronJob
 
-from app.services import api_keys
+from app.services import api_keys, assessments
 from app.services.context import ServiceContext
 
 logger = logging.getLogger(__name__)
@@ -21,5 +21,18 @@ async def purge_dead_api_keys(ctx: dict) -> int:
     return deleted
 
 
-FUNCTIONS = [purge_dead_api_keys]
-CRON_JOBS: list[CronJob] = [cron(purge_dead_api_keys, hour={3}, minute={17})]
+async def expire_overdue_assessments(ctx: dict) -> int:
+    services: ServiceContext = ctx[SERVICES]
+    expired = await assessments.expire_overdue_assessments(services.uow())
+    logger.info(
+        "Expired overdue assessments",
+        extra={"job": "expire_overdue_assessments", "expired": expired},
+    )
+    return expired
+
+
+FUNCTIONS = [purge_dead_api_keys, expire_overdue_assessments]
+CRON_JOBS: list[CronJob] = [
+    cron(purge_dead_api_keys, hour={3}, minute={17}),
+    cron(expire_overdue_assessments, minute={5}),
+]

@@ -1,6 +1,9 @@
 """Assessments and gaps over REST, from creation to the roll-up."""
 
+from datetime import UTC, datetime, timedelta
+
 from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from app.services.assessments import expire_overdue_assessments
 from app.services.demo import seed_demo
 from tests.integration.helpers import assert_problem, auth, fields_of, published_catalogue
 
@@ -203,3 +206,45 @@ async def test_weighted_mean_policy_and_required_peers(client, new_tenant):
     results = (await client.post(f"{url}:finalise", headers=auth(admin))).json()
     # (1*1 + 2*3 + 1*3) / 4 = 2.5, rounded half up
     assert results[0]["level"] == 3
+
+
+async def test_overdue_assessments_expire_once_in_every_tenant(client, engine, new_tenant):
+    admin = await new_tenant()
+    ids = await published_catalogue(client, admin)
+    await client.post(
+        "/v1/roles",
+        json={
+            "key": "r",
+            "name": "R",
+            "requirements": [{"capability_id": ids["crm"], "required_level": 2}],
+        },
+        headers=auth(admin),
+    )
+    person = await client.post(
+        "/v1/employees", json={"external_id": "e", "name": "E"}, headers=auth(admin)
+    )
+    await client.post(
+        "/v1/role-assignments:bulk",
+        json={"rows": [{"employee_external_id": "e", "role_key": "r"}]},
+        headers=auth(admin),
+    )
+    due = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    created = await client.post(
+        "/v1/assessments",
+        json={
+            "employee_id": person.json()["id"],
+            "required_rater_types": ["self"],
+            "due_date": due,
+        },
+        headers=auth(admin),
+    )
+    assert created.status_code == 201, created.text
+    uow = SqlUnitOfWorkFactory(engine)
+    assert await expire_overdue_assessments(uow(), now=datetime.now(UTC)) == 0
+    later = datetime.now(UTC) + timedelta(days=3)
+    assert await expire_overdue_assessments(uow(), now=later) >= 1
+    assert await expire_overdue_assessments(uow(), now=later) == 0
+    stored = (
+        await client.get(f"/v1/assessments/{created.json()['id']}", headers=auth(admin))
+    ).json()
+    assert stored["status"] == "expired"

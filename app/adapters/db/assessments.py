@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,7 +25,9 @@ from app.adapters.db.tables import (
     ratings,
     role_requirements,
 )
+from app.adapters.db.tenancy import CROSS_TENANT
 from app.domain.assessments import (
+    UNFINISHED,
     Assessment,
     AssessmentStatus,
     CombinationMethod,
@@ -258,6 +260,22 @@ class SqlAssessmentRepository:
                 Result(r.capability_id, r.level, r.self_level, r.manager_level)
             )
         return found
+
+    async def expire_overdue(self, today: date, now: datetime) -> int:
+        result = await self._conn.execute(
+            sa.update(assessments)
+            .where(
+                assessments.c.due_date < today,
+                assessments.c.status.in_([status.value for status in UNFINISHED]),
+            )
+            .values(
+                status=AssessmentStatus.EXPIRED.value,
+                closed_at=now,
+                version=assessments.c.version + 1,
+            )
+            .execution_options(**{CROSS_TENANT: True})
+        )
+        return result.rowcount
 
     async def policy(self, tenant_id: uuid.UUID) -> tuple[CombinationRule, int] | None:
         row = (
