@@ -16,7 +16,10 @@ from app.services import gaps
 router = APIRouter(tags=["gaps"], responses=problem_responses(401, 422))
 EmployeeId = Annotated[uuid.UUID, Path(description="The employee's id.")]
 RoleQuery = Annotated[
-    uuid.UUID | None, Query(description="The role to measure against; the current one if omitted.")
+    uuid.UUID | None,
+    Query(
+        alias="role", description="The role's id to measure against; the current one if omitted."
+    ),
 ]
 
 

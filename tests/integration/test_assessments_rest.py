@@ -102,6 +102,12 @@ async def test_self_then_manager_then_finalised_then_gaps_in_a_seeded_org(client
         await client.get(f"/v1/employees/{person['id']}/readiness", headers=as_manager)
     ).json()
     assert 0 <= readiness["readiness"] < 1
+    named = await client.get(
+        f"/v1/employees/{person['id']}/readiness",
+        params={"role": person["current_role_id"]},
+        headers=as_manager,
+    )
+    assert named.json()["readiness"] == readiness["readiness"]
     assert {g["capability_id"] for g in readiness["blocking"]} >= {items[-1]["capability_id"]}
 
     team = await client.get(
