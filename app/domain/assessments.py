@@ -17,9 +17,10 @@ from enum import StrEnum
 from app.domain.errors import FieldError, Forbidden, InvalidInput, InvalidTransition
 from app.domain.ids import new_id
 from app.domain.roles import Requirement
-from app.domain.values import check_text
+from app.domain.values import NAME_FORBIDDEN, check_text
 
 MAX_EVIDENCE_LINKS = 10
+MAX_LINK_LENGTH = 2_000
 MAX_PEERS = 20
 
 
@@ -219,6 +220,16 @@ class Assessment:
             errors.append(FieldError("due_date", "Must not be in the past."))
         if errors:
             raise InvalidInput("The assessment cannot be created.", errors)
+        items = tuple(
+            Item(r.capability_id, r.required_level, max_levels[r.capability_id], r.weight, r.core)
+            for r in requirements
+            if r.capability_id in max_levels
+        )
+        if not items:
+            raise InvalidInput(
+                "Nothing to assess.",
+                [FieldError("role_id", "None of the role's capabilities is published.")],
+            )
         raters: dict[uuid.UUID, Rater] = {employee_id: Rater(employee_id, RaterType.SELF)}
         if manager_id is not None:
             raters.setdefault(manager_id, Rater(manager_id, RaterType.MANAGER))
@@ -232,13 +243,7 @@ class Assessment:
             role_id=role_id,
             purpose=purpose,
             status=AssessmentStatus.SCHEDULED,
-            items=tuple(
-                Item(
-                    r.capability_id, r.required_level, max_levels[r.capability_id], r.weight, r.core
-                )
-                for r in requirements
-                if r.capability_id in max_levels
-            ),
+            items=items,
             required_rater_types=required,
             raters=tuple(raters.values()),
             due_date=due_date,
@@ -292,11 +297,21 @@ class Assessment:
             check_text(rating.evidence, f"{path}.evidence", errors)
             if len(rating.links) > MAX_EVIDENCE_LINKS:
                 errors.append(FieldError(f"{path}.links", f"At most {MAX_EVIDENCE_LINKS}."))
+            for number, link in enumerate(rating.links):
+                if len(link) > MAX_LINK_LENGTH or NAME_FORBIDDEN.search(link):
+                    errors.append(
+                        FieldError(
+                            f"{path}.links.{number}",
+                            f"At most {MAX_LINK_LENGTH} characters, no control characters.",
+                        )
+                    )
         if errors:
             raise InvalidInput("The ratings are not valid.", errors)
 
     def submitted(self, rater: Rater, rated: Iterable[uuid.UUID], now: datetime) -> "Assessment":
         """The assessment after `rater` submitted, having rated the capabilities `rated`."""
+        if rater.submitted_at is not None or not self._accepts(rater.type):
+            raise InvalidTransition(f"The assessment is {self.status}; nothing can be submitted.")
         missing = {item.capability_id for item in self.items} - set(rated)
         if missing:
             raise InvalidInput(
