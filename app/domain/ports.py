@@ -79,7 +79,8 @@ class ScaleRepository(Protocol):
     async def list(self, tenant_id: uuid.UUID, page: PageRequest) -> Page[CompetencyScale]: ...
 
     async def save(self, scale: CompetencyScale, *, previous_version: int) -> None:
-        """Store a revised scale; PreconditionFailed if someone saved since `previous_version`."""
+        """Store a revised scale; Conflict if another request saved it since
+        `previous_version` was read (every versioned save behaves so)."""
         ...
 
     async def levels_in_use(self, tenant_id: uuid.UUID, scale_id: uuid.UUID) -> set[int]:

@@ -52,8 +52,17 @@ async def authenticate_bearer(uow: UnitOfWork, verifier: TokenVerifier, *, token
         tenant_id=tenant_id,
         roles=roles,
         employee_id=employee_id,
-        credential_id=f"jwt:{employee_id}" if employee_id else "jwt",
+        credential_id=_token_caller(claims, employee_id),
     )
+
+
+def _token_caller(claims: Mapping[str, object], employee_id: uuid.UUID | None) -> str:
+    """Who holds the token, for scoping idempotency keys: the employee, else the OAuth
+    client (`azp` or `client_id`), else every subject-less token of the tenant alike."""
+    if employee_id is not None:
+        return f"jwt:{employee_id}"
+    client = claims.get("azp") or claims.get("client_id")
+    return f"jwt:client:{client}"[:100] if client else "jwt"
 
 
 def _uuid_claim(claims: Mapping[str, object], name: str, *, required: bool) -> uuid.UUID | None:

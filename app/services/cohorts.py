@@ -11,7 +11,7 @@ from app.domain.pagination import Page, PageRequest
 from app.domain.people import Employee
 from app.domain.ports import UnitOfWork
 from app.services import utcnow
-from app.services.guards import check_deletable, check_version
+from app.services.guards import changes_nothing, check_deletable, check_version
 
 READERS = (Role.HR_ADMIN, Role.INTEGRATION)
 
@@ -73,6 +73,8 @@ async def update_cohort(
         revised = cohort.revise(name=name, description=description, rule=rule, now=utcnow())
         if rule is not None:
             await _check_rule(uow, actor, rule)
+        if changes_nothing(cohort, revised):
+            return cohort
         await uow.cohorts.save(revised, previous_version=cohort.version)
         await uow.commit()
     return revised

@@ -19,7 +19,7 @@ from app.domain.ports import UnitOfWork
 from app.domain.values import KEY_PATTERN, UNSET, Unset, check_reference, checked_filter
 from app.domain.views import EmployeeFilter, EmployeeUpsert, RoleAssignment
 from app.services import utcnow
-from app.services.guards import check_version, remember_response, replayed_response
+from app.services.guards import changes_nothing, check_version, remember_response, replayed_response
 
 WRITERS = (Role.HR_ADMIN, Role.INTEGRATION)
 
@@ -175,6 +175,8 @@ async def update_employee(
             await uow.employees.ids_by_external_ids(actor.tenant_id, [revised.profile.external_id])
         ):
             raise Conflict(f"An employee with external id {profile.external_id} exists already.")
+        if changes_nothing(employee, revised):
+            return employee
         await uow.employees.save(revised, previous_version=employee.version)
         await _link_waiting_reports(uow, actor, revised)
         await uow.commit()

@@ -25,7 +25,7 @@ from app.domain.scales import CompetencyScale
 from app.domain.values import UNSET, Unset, checked_filter
 from app.domain.views import CapabilityView
 from app.services import utcnow
-from app.services.guards import check_version
+from app.services.guards import changes_nothing, check_version
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,8 @@ async def rename_framework(
             description=framework.description if isinstance(description, Unset) else description,
             now=utcnow(),
         )
+        if changes_nothing(framework, renamed):
+            return framework
         await uow.frameworks.save(renamed, previous_version=framework.version)
         await uow.commit()
     return renamed

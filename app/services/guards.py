@@ -65,6 +65,15 @@ def _caller(actor: Actor) -> str:
     return actor.credential_id or f"tenant:{actor.tenant_id}"
 
 
+def changes_nothing(before: object, after: object) -> bool:
+    """Whether a revision leaves everything but its bookkeeping as it was: such an edit is
+    not stored, so the version (and the ETag) only moves when something changed."""
+    bookkeeping = {"version", "updated_at", "revision"}
+    return {k: v for k, v in vars(before).items() if k not in bookkeeping} == {
+        k: v for k, v in vars(after).items() if k not in bookkeeping
+    }
+
+
 def check_deletable(
     kind: str, *, version: int, expected_version: int | None, blocker: str | None
 ) -> None:

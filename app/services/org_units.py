@@ -9,7 +9,7 @@ from app.domain.people import OrgUnit
 from app.domain.ports import UnitOfWork
 from app.domain.values import UNSET, Unset
 from app.services import utcnow
-from app.services.guards import check_deletable, check_version
+from app.services.guards import changes_nothing, check_deletable, check_version
 
 WRITERS = (Role.HR_ADMIN, Role.INTEGRATION)
 
@@ -71,6 +71,8 @@ async def update_org_unit(
             ancestors_of_parent=ancestors,
             now=utcnow(),
         )
+        if changes_nothing(unit, revised):
+            return unit
         await uow.org_units.save(revised, previous_version=unit.version)
         await uow.commit()
     return revised

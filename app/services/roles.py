@@ -10,7 +10,7 @@ from app.domain.ports import UnitOfWork
 from app.domain.roles import Requirement, RoleProfile
 from app.domain.values import checked_filter
 from app.services import utcnow
-from app.services.guards import check_deletable, check_version
+from app.services.guards import changes_nothing, check_deletable, check_version
 
 
 async def create_role(
@@ -89,6 +89,8 @@ async def update_role(
             max_levels=max_levels,
             now=utcnow(),
         )
+        if changes_nothing(role, revised):
+            return role
         await uow.roles.save(revised, previous_version=role.version)
         await uow.commit()
     return revised

@@ -9,7 +9,7 @@ from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
 from app.domain.scales import CompetencyScale, LevelSpec
 from app.services import utcnow
-from app.services.guards import check_deletable, check_version
+from app.services.guards import changes_nothing, check_deletable, check_version
 
 
 async def create_scale(
@@ -82,6 +82,8 @@ async def update_scale(
             levels_in_use=await uow.scales.levels_in_use(actor.tenant_id, scale_id),
             now=utcnow(),
         )
+        if changes_nothing(scale, revised):
+            return scale
         await uow.scales.save(revised, previous_version=scale.version)
         await uow.commit()
     return revised

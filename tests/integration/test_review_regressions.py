@@ -202,3 +202,16 @@ async def test_what_a_cohort_rule_names_cannot_be_deleted(client, new_tenant):
         409,
         "conflict",
     )
+
+
+async def test_an_edit_that_changes_nothing_keeps_the_version(client, new_tenant):
+    admin = await new_tenant()
+    person = await client.post(
+        "/v1/employees", json={"external_id": "e", "name": "E"}, headers=auth(admin)
+    )
+    url = f"/v1/employees/{person.json()['id']}"
+    for body in ({}, {"name": "E"}, {"status": None}):
+        response = await client.patch(url, json=body, headers=auth(admin))
+        assert (response.status_code, response.headers["etag"]) == (200, '"1"')
+    changed = await client.patch(url, json={"name": "F"}, headers=auth(admin))
+    assert changed.headers["etag"] == '"2"'

@@ -32,7 +32,7 @@ from app.adapters.db.tables import (
     role_requirements,
     roles,
 )
-from app.domain.errors import PreconditionFailed
+from app.domain.errors import Conflict
 from app.domain.frameworks import (
     CapabilitySpec,
     CapabilityType,
@@ -244,7 +244,7 @@ class SqlFrameworkRepository:
             .values({k: v for k, v in values.items() if k not in ("id", "tenant_id")})
         )
         if result.rowcount != 1:
-            raise PreconditionFailed(f"Version {version.number} was changed meanwhile.")
+            raise Conflict(f"Version {version.number} was changed by another request; retry.")
 
     async def content(self, tenant_id: uuid.UUID, version_id: uuid.UUID) -> FrameworkContent:
         group_rows = await self._conn.execute(

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.domain.errors import PreconditionFailed
+from app.domain.errors import Conflict
 
 
 async def save_versioned(
@@ -31,7 +31,7 @@ async def save_versioned(
         .values(values)
     )
     if result.rowcount != 1:
-        raise PreconditionFailed(f"{kind} {row_id} was changed meanwhile; read it again.")
+        raise Conflict(f"{kind} {row_id} was changed by another request meanwhile; retry.")
 
 
 async def delete_row(
