@@ -233,12 +233,7 @@ def _take(state: _State, offers: Mapping[uuid.UUID, Offer], bundle: list[uuid.UU
 def _ordered(
     state: _State, offers: Mapping[uuid.UUID, Offer], below: Sequence[CapabilityGap]
 ) -> tuple[Choice, ...]:
-    priority = {
-        g.capability_id: rank
-        for rank, g in enumerate(
-            sorted(below, key=lambda g: (not g.core, -(g.weighted_gap or 0), str(g.capability_id)))
-        )
-    }
+    priority = {g.capability_id: rank for rank, g in enumerate(_by_priority(below))}
     gapped = set(priority)
 
     def served(identifier: uuid.UUID) -> tuple[uuid.UUID, ...]:
@@ -262,6 +257,11 @@ def _ordered(
     return tuple(Choice(i, state.chosen[i], served(i)) for i in ordered)
 
 
+def _by_priority(gaps: Sequence[CapabilityGap]) -> list[CapabilityGap]:
+    """Core requirements first, then the largest weighted gap; the id breaks ties."""
+    return sorted(gaps, key=lambda g: (not g.core, -(g.weighted_gap or 0), str(g.capability_id)))
+
+
 def _open_gaps(
     state: _State, offers: Mapping[uuid.UUID, Offer], below: Sequence[CapabilityGap]
 ) -> tuple[OpenGap, ...]:
@@ -269,7 +269,7 @@ def _open_gaps(
     while (more := _best_bundle(unlimited, offers, Budget(), only=None)) is not None:
         _take(unlimited, offers, more)
     found = []
-    for gap in below:
+    for gap in _by_priority(below):
         capability = gap.capability_id
         reached = state.planned.get(capability)
         if reached is None or reached >= gap.required_level:
@@ -279,3 +279,25 @@ def _open_gaps(
         )
         found.append(OpenGap(capability, reached, gap.required_level, shortfall))
     return tuple(found)
+
+
+def prerequisite_cycles(prerequisites: Mapping[uuid.UUID, Iterable[uuid.UUID]]) -> set[uuid.UUID]:
+    """Items that are, directly or not, their own prerequisite (a catalogue must have none)."""
+    on_cycle: set[uuid.UUID] = set()
+    state: dict[uuid.UUID, int] = {}  # 1: being visited, 2: done
+
+    def visit(item: uuid.UUID, path: list[uuid.UUID]) -> None:
+        state[item] = 1
+        path.append(item)
+        for needed in prerequisites.get(item, ()):
+            if state.get(needed) == 1:
+                on_cycle.update(path[path.index(needed) :])
+            elif needed not in state:
+                visit(needed, path)
+        path.pop()
+        state[item] = 2
+
+    for item in sorted(prerequisites, key=str):
+        if item not in state:
+            visit(item, [])
+    return on_cycle

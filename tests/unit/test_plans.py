@@ -12,6 +12,7 @@ from app.domain.plans import (
     Reason,
     Shortfall,
     Target,
+    prerequisite_cycles,
     propose_plan,
 )
 
@@ -218,3 +219,29 @@ def _takeable(identifier, by_id, seen):
 
 def test_experiential_kinds_are_on_the_job_mentoring_and_coaching():
     assert {LearningKind.ON_THE_JOB, LearningKind.MENTORING, LearningKind.COACHING} == EXPERIENTIAL
+
+
+def test_prerequisite_cycles_are_found_and_chains_are_not():
+    a, b, c, d = (uuid.UUID(int=n) for n in range(1, 5))
+    assert prerequisite_cycles({a: [b], b: [c], c: []}) == set()
+    assert prerequisite_cycles({a: [b], b: [c], c: [a], d: [a]}) == {a, b, c}
+    assert prerequisite_cycles({a: [a]}) == {a}
+
+
+@given(st.dictionaries(st.integers(0, 6), st.lists(st.integers(0, 6), max_size=3), max_size=7))
+def test_prerequisite_cycles_match_reachability(graph):
+    ids_ = {n: uuid.UUID(int=n + 1) for n in range(7)}
+    found = prerequisite_cycles({ids_[k]: [ids_[v] for v in vs] for k, vs in graph.items()})
+
+    def reaches(start, goal):
+        seen, frontier = set(), list(graph.get(start, []))
+        while frontier:
+            node = frontier.pop()
+            if node == goal:
+                return True
+            if node not in seen:
+                seen.add(node)
+                frontier.extend(graph.get(node, []))
+        return False
+
+    assert found == {ids_[n] for n in graph if reaches(n, n)}
