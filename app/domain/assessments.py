@@ -216,6 +216,12 @@ class Assessment:
                 errors.append(FieldError(name, f"Invite at most {MAX_PEERS}."))
             if employee_id in ids:
                 errors.append(FieldError(name, "The employee rates themselves as self."))
+            if manager_id is not None and manager_id in ids:
+                errors.append(FieldError(name, "The manager rates as the manager."))
+            if len(set(ids)) != len(ids):
+                errors.append(FieldError(name, "Someone is invited twice."))
+        if set(peer_ids) & set(sme_ids):
+            errors.append(FieldError("sme_ids", "Someone is invited both as a peer and an SME."))
         if due_date is not None and due_date < now.date():
             errors.append(FieldError("due_date", "Must not be in the past."))
         if errors:

@@ -65,7 +65,8 @@ def employee_gaps(
 @dataclass(frozen=True)
 class Readiness:
     score: float
-    """Weight-averaged share of requirements met, 0 to 1; unknown counts as not met."""
+    """Weight-averaged share of requirements met, 0 to 1; unknown counts as not met; 1 when
+    the role requires nothing."""
     blocking: tuple[CapabilityGap, ...]
     """Requirements not (yet shown to be) met: core first, then the largest weighted gap."""
 
@@ -81,7 +82,8 @@ def readiness(gaps: Sequence[CapabilityGap]) -> Readiness:
             str(g.capability_id),
         ),
     )
-    return Readiness(score=met / total if total else 0.0, blocking=tuple(blocking))
+    # A role that requires nothing is met by anyone.
+    return Readiness(score=met / total if total else 1.0, blocking=tuple(blocking))
 
 
 @dataclass(frozen=True)

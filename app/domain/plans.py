@@ -228,6 +228,12 @@ def _take(state: _State, offers: Mapping[uuid.UUID, Offer], bundle: list[uuid.UU
     for identifier in prerequisites:
         state.apply(offers[identifier], Reason.PREREQUISITE)
     state.apply(offers[main], Reason.CLOSES_GAP)
+    # A prerequisite taken before the person was ready for it still teaches once they are
+    # (2->3 needed before 1->2): credit what the chosen items now move, until nothing does.
+    while any(state.moves(offers[identifier]) for identifier in state.chosen):
+        for identifier in list(state.chosen):
+            for capability, levels in state.moves(offers[identifier]).items():
+                state.planned[capability] += levels
 
 
 def _ordered(
@@ -283,21 +289,18 @@ def _open_gaps(
 
 def prerequisite_cycles(prerequisites: Mapping[uuid.UUID, Iterable[uuid.UUID]]) -> set[uuid.UUID]:
     """Items that are, directly or not, their own prerequisite (a catalogue must have none)."""
-    on_cycle: set[uuid.UUID] = set()
-    state: dict[uuid.UUID, int] = {}  # 1: being visited, 2: done
+    graph = {item: tuple(needed) for item, needed in prerequisites.items()}
 
-    def visit(item: uuid.UUID, path: list[uuid.UUID]) -> None:
-        state[item] = 1
-        path.append(item)
-        for needed in prerequisites.get(item, ()):
-            if state.get(needed) == 1:
-                on_cycle.update(path[path.index(needed) :])
-            elif needed not in state:
-                visit(needed, path)
-        path.pop()
-        state[item] = 2
+    def reaches_itself(start: uuid.UUID) -> bool:
+        seen: set[uuid.UUID] = set()
+        frontier = list(graph.get(start, ()))
+        while frontier:
+            item = frontier.pop()
+            if item == start:
+                return True
+            if item not in seen:
+                seen.add(item)
+                frontier.extend(graph.get(item, ()))
+        return False
 
-    for item in sorted(prerequisites, key=str):
-        if item not in state:
-            visit(item, [])
-    return on_cycle
+    return {item for item in graph if reaches_itself(item)}

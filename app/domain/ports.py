@@ -308,6 +308,16 @@ class AssessmentRepository(Protocol):
         """Store a new assessment with its items and raters."""
         ...
 
+    async def lock(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> None:
+        """Hold the assessment until the transaction ends (others wanting it wait)."""
+        ...
+
+    async def employees_of(
+        self, tenant_id: uuid.UUID, assessment_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, uuid.UUID]:
+        """Assessment id -> the assessed employee's id."""
+        ...
+
     async def get(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> Assessment | None: ...
 
     async def list(

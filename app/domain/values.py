@@ -7,8 +7,9 @@ from app.domain.errors import FieldError, InvalidInput
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$")
 # Control characters (but tab and newline in free text) corrupt exports and are refused by
 # PostgreSQL (NUL); nobody means them in a name.
-NAME_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f]")
-TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Lone surrogates cannot be stored as UTF-8 at all.
+NAME_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+TEXT_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 NAME_MAX_LENGTH = 200
 TEXT_MAX_LENGTH = 10_000
 

@@ -7,6 +7,7 @@ employee, their managers up the line, its raters and hr_admin (others get NotFou
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 
 from app.domain.assessments import (
@@ -23,6 +24,7 @@ from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
 from app.domain.views import AssessmentFilter
 from app.services import utcnow
+from app.services.employees import visible_employees
 from app.services.guards import check_version
 
 
@@ -118,7 +120,8 @@ async def create_assessment(
 async def get_assessment(uow: UnitOfWork, actor: Actor, *, assessment_id: uuid.UUID) -> Assessment:
     """Raises NotFound (also when the caller may not see it)."""
     async with uow:
-        return await _visible(uow, actor, assessment_id)
+        assessment, sees_employee = await _visible(uow, actor, assessment_id)
+    return as_seen_by(actor, assessment, sees_employee)
 
 
 async def list_assessments(
@@ -138,7 +141,9 @@ async def list_assessments(
         else:
             criteria = AssessmentFilter(employee_id, status, only_employee=viewer)
     async with uow:
-        return await uow.assessments.list(actor.tenant_id, page, criteria)
+        found = await uow.assessments.list(actor.tenant_id, page, criteria)
+        visible = await visible_employees(uow, actor, {a.employee_id for a in found.items})
+    return found.map(lambda a: as_seen_by(actor, a, a.employee_id in visible))
 
 
 async def open_assessment(uow: UnitOfWork, actor: Actor, *, assessment_id: uuid.UUID) -> Assessment:
@@ -166,7 +171,7 @@ async def rate(
     Raises NotFound, Forbidden (not invited), InvalidInput, InvalidTransition."""
     now = utcnow()
     async with uow:
-        assessment = await _visible(uow, actor, assessment_id)
+        assessment, sees_employee = await _visible(uow, actor, assessment_id, lock=True)
         rater = assessment.rater(actor.employee_id)
         mine = [replace_rater(r, rater.employee_id) for r in ratings]
         assessment.check_ratings(rater, mine)
@@ -178,13 +183,13 @@ async def rate(
             await uow.assessments.save(updated, previous_version=assessment.version)
             assessment = updated
         await uow.commit()
-    return assessment
+    return as_seen_by(actor, assessment, sees_employee)
 
 
 async def my_ratings(uow: UnitOfWork, actor: Actor, *, assessment_id: uuid.UUID) -> list[Rating]:
     """The caller's own ratings of the assessment, drafts included. Raises NotFound, Forbidden."""
     async with uow:
-        assessment = await _visible(uow, actor, assessment_id)
+        assessment, _ = await _visible(uow, actor, assessment_id)
         rater = assessment.rater(actor.employee_id)
         stored = await uow.assessments.ratings(actor.tenant_id, assessment_id)
     return [r for r in stored if r.rater_id == rater.employee_id]
@@ -198,7 +203,7 @@ async def finalise_assessment(
     awaiting the manager, or a required rater type has not submitted)."""
     now = utcnow()
     async with uow:
-        assessment = await _visible(uow, actor, assessment_id)
+        assessment, _ = await _visible(uow, actor, assessment_id, lock=True)
         await _require_lead(uow, actor, assessment.employee_id)
         stored = await uow.assessments.policy(actor.tenant_id)
         rule = CombinationRule() if stored is None else stored[0]
@@ -215,7 +220,9 @@ async def get_results(uow: UnitOfWork, actor: Actor, *, assessment_id: uuid.UUID
     """The results of a finalised assessment (empty before). Peer ratings appear only
     through the combined level. Raises NotFound."""
     async with uow:
-        await _visible(uow, actor, assessment_id)
+        _, sees_employee = await _visible(uow, actor, assessment_id)
+        if not sees_employee:
+            raise NotFound("Assessment results", assessment_id)
         return await uow.assessments.results(actor.tenant_id, assessment_id)
 
 
@@ -225,7 +232,7 @@ def replace_rater(rating: Rating, rater_id: uuid.UUID) -> Rating:
 
 async def _transition(uow, actor, assessment_id, change) -> Assessment:
     async with uow:
-        assessment = await _visible(uow, actor, assessment_id)
+        assessment, _ = await _visible(uow, actor, assessment_id, lock=True)
         await _require_lead(uow, actor, assessment.employee_id)
         updated = change(assessment, utcnow())
         await uow.assessments.save(updated, previous_version=assessment.version)
@@ -246,24 +253,41 @@ async def _require_lead(uow: UnitOfWork, actor: Actor, employee_id: uuid.UUID) -
     raise Forbidden("Only hr_admin or the employee's managers run their assessments.")
 
 
-async def _visible(uow: UnitOfWork, actor: Actor, assessment_id: uuid.UUID) -> Assessment:
+async def _visible(
+    uow: UnitOfWork, actor: Actor, assessment_id: uuid.UUID, *, lock: bool = False
+) -> tuple[Assessment, bool]:
+    """The assessment as the caller may see it, and whether they may see its results.
+
+    Results are for whoever may see the employee (the employee, managers up the line,
+    hr_admin, integrations); invited raters see the assessment they rate, never its results.
+    `lock` holds the assessment until the transaction ends, so concurrent raters and
+    finalisations queue instead of overwriting each other. NotFound for anyone else."""
+    if lock:
+        await uow.assessments.lock(actor.tenant_id, assessment_id)
     assessment = await uow.assessments.get(actor.tenant_id, assessment_id)
-    if assessment is None or not await _may_see(uow, actor, assessment):
+    if assessment is None:
         raise NotFound("Assessment", assessment_id)
-    return assessment
+    sees_employee = bool(await visible_employees(uow, actor, [assessment.employee_id]))
+    rates = any(r.employee_id == actor.employee_id for r in assessment.raters)
+    if not (sees_employee or rates):
+        raise NotFound("Assessment", assessment_id)
+    return assessment, sees_employee
 
 
-async def _may_see(uow: UnitOfWork, actor: Actor, assessment: Assessment) -> bool:
-    if actor.has_any(Role.HR_ADMIN):
-        return True
-    viewer = actor.employee_id
-    if viewer is None:
-        return False
-    if viewer == assessment.employee_id or any(r.employee_id == viewer for r in assessment.raters):
-        return True
-    return actor.has_any(Role.MANAGER) and viewer in await uow.employees.chain_up(
-        actor.tenant_id, assessment.employee_id
+def as_seen_by(actor: Actor, assessment: Assessment, sees_employee: bool) -> Assessment:
+    """Peers and SMEs stay anonymous to the ratee and to each other: only hr_admin,
+    integrations and the ratee's managers see who they are."""
+    lead = actor.has_any(Role.HR_ADMIN, Role.INTEGRATION) or (
+        sees_employee and assessment.employee_id != actor.employee_id
     )
+    if lead:
+        return assessment
+    shown = tuple(
+        r
+        for r in assessment.raters
+        if r.type in (RaterType.SELF, RaterType.MANAGER) or r.employee_id == actor.employee_id
+    )
+    return replace(assessment, raters=shown)
 
 
 async def expire_overdue_assessments(uow: UnitOfWork, *, now: datetime | None = None) -> int:

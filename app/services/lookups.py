@@ -26,9 +26,12 @@ async def employees_by_id(
 async def results_by_assessment(
     uow: UnitOfWork, actor: Actor, ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, list[Result]]:
-    """Results of assessments the caller already reached through a visible assessment."""
+    """Results of the assessments of employees the caller may see (raters never see them)."""
     async with uow:
-        return await uow.assessments.results_of_many(actor.tenant_id, ids)
+        subjects = await uow.assessments.employees_of(actor.tenant_id, ids)
+        visible = await visible_employees(uow, actor, set(subjects.values()))
+        shown = [a for a, employee in subjects.items() if employee in visible]
+        return await uow.assessments.results_of_many(actor.tenant_id, shown)
 
 
 async def roles_by_id(

@@ -121,8 +121,13 @@ def test_without_a_manager_only_the_other_raters_are_invited():
     assert [r.type for r in created.raters] == [RaterType.SELF]
 
 
-def test_each_person_is_invited_once_under_their_first_capacity():
-    created = create(peer_ids=[PEER, PEER, MANAGER, SME], sme_ids=[SME])
+def test_each_person_is_invited_once_in_one_capacity():
+    assert refused_fields(lambda: create(peer_ids=[PEER, PEER, MANAGER, SME], sme_ids=[SME])) == [
+        "peer_ids",
+        "peer_ids",
+        "sme_ids",
+    ]
+    created = create(peer_ids=[PEER], sme_ids=[SME])
     assert [(r.employee_id, r.type) for r in created.raters] == [
         (EMPLOYEE, RaterType.SELF),
         (MANAGER, RaterType.MANAGER),

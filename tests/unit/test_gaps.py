@@ -100,7 +100,7 @@ def test_an_unknown_requirement_counts_as_not_met_and_blocks():
 
 
 def test_nothing_required_means_no_readiness_and_nothing_blocking():
-    assert readiness([]) == Readiness(score=0.0, blocking=())
+    assert readiness([]) == Readiness(score=1.0, blocking=())
 
 
 def test_meeting_everything_is_full_readiness():
@@ -161,11 +161,11 @@ def test_readiness_agrees_with_counting_by_hand(gaps):
         for g in gaps
         if g.current_level is not None and g.current_level >= g.required_level
     )
-    assert ready.score == pytest.approx(met / total if total else 0.0)
+    assert ready.score == pytest.approx(met / total if total else 1.0)
     assert 0.0 <= ready.score <= 1.0
     not_met = {g for g in gaps if g.status is not GapStatus.MET}
     assert set(ready.blocking) == not_met and len(ready.blocking) == len(not_met)
-    assert (ready.score == pytest.approx(1.0)) == (bool(gaps) and not not_met)
+    assert (ready.score == pytest.approx(1.0)) == (not not_met)
     for before, after in zip(ready.blocking, ready.blocking[1:], strict=False):
         assert before.core >= after.core
         if before.core == after.core:

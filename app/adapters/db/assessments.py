@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.adapters.db.common import insert_for, save_versioned
@@ -82,6 +83,25 @@ class SqlAssessmentRepository:
                 for rater in assessment.raters
             ],
         )
+
+    async def lock(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> None:
+        # A write that changes nothing: a row lock on PostgreSQL, and on SQLite the database
+        # write lock taken before anything is read, so the transaction cannot start stale.
+        await self._conn.execute(
+            sa.update(assessments)
+            .where(assessments.c.tenant_id == tenant_id, assessments.c.id == assessment_id)
+            .values(version=assessments.c.version)
+        )
+
+    async def employees_of(
+        self, tenant_id: uuid.UUID, assessment_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, uuid.UUID]:
+        rows = await self._conn.execute(
+            sa.select(assessments.c.id, assessments.c.employee_id).where(
+                assessments.c.tenant_id == tenant_id, assessments.c.id.in_(set(assessment_ids))
+            )
+        )
+        return {row.id: row.employee_id for row in rows}
 
     async def get(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> Assessment | None:
         row = (
@@ -422,7 +442,7 @@ class SqlGapRepository:
             team = [row.employee_id for row in await self._conn.execute(members_query)]
             label = sa.literal(str(grouping.ids[0]), sa.String(64)).label("group_key")
             members_query = sa.select(label, employees.c.id.label("employee_id")).where(
-                employees.c.tenant_id == tenant_id, employees.c.id.in_(team)
+                employees.c.tenant_id == tenant_id, _one_of(self._conn, employees.c.id, team)
             )
         members = members_query.subquery("members")
         level = current_levels.c.level
@@ -476,6 +496,16 @@ class SqlGapRepository:
                 )
             )
         return rolled
+
+
+def _one_of(
+    conn: AsyncConnection, column: sa.ColumnElement, values: list[uuid.UUID]
+) -> sa.ColumnElement[bool]:
+    """column IN values, as one array parameter on PostgreSQL: a whole company is more ids
+    than the 32,767 parameters a statement may carry."""
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam("members", values, type_=ARRAY(sa.Uuid)))
+    return column.in_(values)
 
 
 def _members(tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort]) -> sa.Select:
