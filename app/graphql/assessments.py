@@ -158,6 +158,14 @@ class RollUpGroup:
     cells: list[RollUpCell]
 
 
+@strawberry.type
+class MyRating:
+    capability_id: uuid.UUID
+    level: int | None
+    evidence: str
+    links: list[str]
+
+
 @strawberry.input
 class RatingInput:
     capability_id: uuid.UUID
@@ -217,6 +225,22 @@ class AssessmentQuery:
         context = info.context
         found = await assessments.get_assessment(context.uow(), context.actor, assessment_id=id)
         return Assessment.of(found)
+
+    @strawberry.field(description="The viewer's own ratings of an assessment, drafts included.")
+    async def my_ratings(self, info: Info, assessment_id: uuid.UUID) -> list[MyRating]:
+        context = info.context
+        found = await assessments.my_ratings(
+            context.uow(), context.actor, assessment_id=assessment_id
+        )
+        return [
+            MyRating(
+                capability_id=r.capability_id,
+                level=r.level,
+                evidence=r.evidence,
+                links=list(r.links),
+            )
+            for r in found
+        ]
 
     @strawberry.field(description="Roll-ups per group and capability (a heat map).")
     async def gaps(

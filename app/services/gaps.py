@@ -85,11 +85,12 @@ async def roll_up(uow: UnitOfWork, actor: Actor, *, grouping: Grouping) -> dict[
     async with uow:
         await _require_roll_up_access(uow, actor, grouping)
         cohorts = []
-        for cohort_id in grouping.ids if grouping.by is GroupBy.COHORT else ():
-            cohort = await uow.cohorts.get(actor.tenant_id, cohort_id)
-            if cohort is None:
-                raise NotFound("Cohort", cohort_id)
-            cohorts.append(cohort)
+        if grouping.by is GroupBy.COHORT:
+            found = {c.id: c for c in await uow.cohorts.get_many(actor.tenant_id, grouping.ids)}
+            missing = [cohort_id for cohort_id in grouping.ids if cohort_id not in found]
+            if missing:
+                raise NotFound("Cohort", missing[0])
+            cohorts = [found[cohort_id] for cohort_id in dict.fromkeys(grouping.ids)]
         return await uow.gaps.roll_up(actor.tenant_id, grouping, cohorts)
 
 

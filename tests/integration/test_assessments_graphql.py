@@ -146,3 +146,33 @@ async def test_employees_with_their_gaps_take_a_constant_number_of_statements(cl
     assert len(large["data"]["employees"]["nodes"]) == 31
     assert all(len(n["gaps"]) == 2 for n in large["data"]["employees"]["nodes"])
     assert len(many) == len(few)
+
+
+async def test_raters_read_their_drafts_through_graphql(client, new_tenant):
+    admin = await new_tenant()
+    people = await organisation(client, admin, 1)
+    as_p0 = await key(client, admin, "employee", people["p0"])
+    created = await gql(
+        client,
+        auth(admin),
+        "mutation($e: UUID!) { createAssessment(input: {employeeId: $e}) { id items { capabilityId } } }",
+        e=people["p0"],
+    )
+    assessment = created["data"]["createAssessment"]
+    first = assessment["items"][0]["capabilityId"]
+    await gql(
+        client,
+        as_p0,
+        "mutation($a: UUID!, $r: [RatingInput!]!) { rate(assessmentId: $a, ratings: $r) { id } }",
+        a=assessment["id"],
+        r=[{"capabilityId": first, "level": None, "evidence": "not seen yet"}],
+    )
+    mine = await gql(
+        client,
+        as_p0,
+        "query($a: UUID!) { myRatings(assessmentId: $a) { capabilityId level evidence } }",
+        a=assessment["id"],
+    )
+    assert mine["data"]["myRatings"] == [
+        {"capabilityId": first, "level": None, "evidence": "not seen yet"}
+    ]

@@ -605,6 +605,16 @@ class SqlCohortRepository:
         ).first()
         return None if row is None else _cohort(row)
 
+    async def get_many(
+        self, tenant_id: uuid.UUID, cohort_ids: Collection[uuid.UUID]
+    ) -> list[Cohort]:
+        rows = await self._conn.execute(
+            sa.select(cohorts).where(
+                cohorts.c.tenant_id == tenant_id, cohorts.c.id.in_(set(cohort_ids))
+            )
+        )
+        return [_cohort(row) for row in rows]
+
     async def id_by_key(self, tenant_id: uuid.UUID, key: str) -> uuid.UUID | None:
         return (
             await self._conn.execute(
