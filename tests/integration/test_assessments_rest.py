@@ -123,6 +123,16 @@ async def test_self_then_manager_then_finalised_then_gaps_in_a_seeded_org(client
         403,
         "forbidden",
     )
+    pilot = await client.post("/v1/cohorts", json={"key": "walk", "name": "Walk"}, headers=admin)
+    await client.post(
+        f"/v1/cohorts/{pilot.json()['id']}/members", json={"add": [person["id"]]}, headers=admin
+    )
+    by_cohort = await client.get(
+        "/v1/gaps", params={"group_by": "cohort", "ids": pilot.json()["id"]}, headers=admin
+    )
+    cohort_cells = {c["capability_id"]: c for c in by_cohort.json()["groups"][0]["cells"]}
+    assert by_cohort.json()["groups"][0]["key"] == pilot.json()["id"]
+    assert cohort_cells[items[0]["capability_id"]]["headcount"] == 1
     tenant_wide = (
         await client.get("/v1/gaps", params={"group_by": "tenant"}, headers=admin)
     ).json()
