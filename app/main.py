@@ -23,6 +23,7 @@ from app.api import (
     frameworks,
     gaps,
     identity,
+    learning,
     operations,
     org_units,
     roles,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cohorts,
         assessments,
         gaps,
+        learning,
     ):
         app.include_router(module.router)
     schema = build_schema(

@@ -20,8 +20,10 @@ from app.domain.frameworks import (
     KeyedRequirement,
 )
 from app.domain.gaps import RollUp
+from app.domain.learning import LearningItem
 from app.domain.pagination import Page, PageRequest
 from app.domain.people import Employee, OrgUnit
+from app.domain.plans import LearningKind
 from app.domain.roles import RoleProfile
 from app.domain.scales import CompetencyScale
 from app.domain.tenants import ApiKey, Tenant
@@ -385,6 +387,38 @@ class GapRepository(Protocol):
         ...
 
 
+class LearningRepository(Protocol):
+    async def add(self, item: LearningItem) -> None: ...
+
+    async def get(self, tenant_id: uuid.UUID, item_id: uuid.UUID) -> LearningItem | None: ...
+
+    async def get_many(
+        self, tenant_id: uuid.UUID, item_ids: Collection[uuid.UUID]
+    ) -> list[LearningItem]: ...
+
+    async def list(
+        self,
+        tenant_id: uuid.UUID,
+        page: PageRequest,
+        *,
+        capability_id: uuid.UUID | None = None,
+        kind: LearningKind | None = None,
+        active: bool | None = None,
+    ) -> Page[LearningItem]: ...
+
+    async def save(self, item: LearningItem, *, previous_version: int) -> None: ...
+
+    async def id_by_external_id(
+        self, tenant_id: uuid.UUID, external_id: str
+    ) -> uuid.UUID | None: ...
+
+    async def prerequisite_graph(
+        self, tenant_id: uuid.UUID
+    ) -> dict[uuid.UUID, tuple[uuid.UUID, ...]]:
+        """Every item of the tenant -> its prerequisites."""
+        ...
+
+
 class IdempotencyStore(Protocol):
     async def claim(
         self,
@@ -419,6 +453,7 @@ class UnitOfWork(Protocol):
     cohorts: CohortRepository
     assessments: AssessmentRepository
     gaps: GapRepository
+    learning: LearningRepository
     idempotency: IdempotencyStore
 
     async def __aenter__(self) -> Self: ...

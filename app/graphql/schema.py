@@ -14,6 +14,7 @@ from app.graphql.assessments import AssessmentMutation, AssessmentQuery
 from app.graphql.catalogue import CatalogueMutation, CatalogueQuery
 from app.graphql.context import Info
 from app.graphql.errors import DomainErrors
+from app.graphql.learning import LearningMutation, LearningQuery
 from app.graphql.pagination import Connection, page_request
 from app.graphql.people import PeopleMutation, PeopleQuery
 from app.services import api_keys, tenants
@@ -134,9 +135,12 @@ class IdentityMutation:
         return ApiKey.of(await api_keys.revoke_api_key(context.uow(), context.actor, key_id=id))
 
 
-Query = merge_types("Query", (IdentityQuery, CatalogueQuery, PeopleQuery, AssessmentQuery))
+Query = merge_types(
+    "Query", (IdentityQuery, CatalogueQuery, PeopleQuery, AssessmentQuery, LearningQuery)
+)
 Mutation = merge_types(
-    "Mutation", (IdentityMutation, CatalogueMutation, PeopleMutation, AssessmentMutation)
+    "Mutation",
+    (IdentityMutation, CatalogueMutation, PeopleMutation, AssessmentMutation, LearningMutation),
 )
 
 

@@ -411,3 +411,52 @@ current_levels = sa.Table(
     sa.Column("assessment_id", sa.Uuid, sa.ForeignKey("assessments.id"), nullable=False),
     sa.Column("assessed_at", UtcDateTime, nullable=False),
 )
+
+learning_items = sa.Table(
+    "learning_items",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("external_id", sa.String(200), nullable=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("url", sa.String(2000), nullable=True),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("cost", sa.Float, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    *_timestamps(),
+    sa.Index("ix_learning_items_tenant_id_id", "tenant_id", "id"),
+    sa.Index(
+        "uq_learning_items_tenant_id_external_id",
+        "tenant_id",
+        "external_id",
+        unique=True,
+        postgresql_where=sa.text("external_id IS NOT NULL"),
+        sqlite_where=sa.text("external_id IS NOT NULL"),
+    ),
+)
+
+learning_targets = sa.Table(
+    "learning_targets",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column(
+        "item_id", sa.Uuid, sa.ForeignKey("learning_items.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("capability_id", sa.Uuid, sa.ForeignKey("capabilities.id"), primary_key=True),
+    sa.Column("from_level", sa.Integer, nullable=False),
+    sa.Column("to_level", sa.Integer, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Index("ix_learning_targets_capability_id", "capability_id"),
+)
+
+learning_prerequisites = sa.Table(
+    "learning_prerequisites",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column(
+        "item_id", sa.Uuid, sa.ForeignKey("learning_items.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("prerequisite_id", sa.Uuid, sa.ForeignKey("learning_items.id"), primary_key=True),
+)

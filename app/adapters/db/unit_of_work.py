@@ -13,6 +13,7 @@ from app.adapters.db.catalogue import (
     SqlScaleRepository,
 )
 from app.adapters.db.idempotency import SqlIdempotencyStore
+from app.adapters.db.learning import SqlLearningRepository
 from app.adapters.db.people import (
     SqlCohortRepository,
     SqlEmployeeRepository,
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
         self.cohorts = SqlCohortRepository(self._conn)
         self.assessments = SqlAssessmentRepository(self._conn)
         self.gaps = SqlGapRepository(self._conn)
+        self.learning = SqlLearningRepository(self._conn)
         self.idempotency = SqlIdempotencyStore(self._conn)
         return self
 
