@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.adapters.db.common import insert_for, save_versioned
+from app.adapters.db.common import insert_for, one_row, save_versioned
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.people import reports_below, rule_criteria
 from app.adapters.db.tables import (
@@ -104,13 +104,7 @@ class SqlAssessmentRepository:
         return {row.id: row.employee_id for row in rows}
 
     async def get(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> Assessment | None:
-        row = (
-            await self._conn.execute(
-                sa.select(assessments).where(
-                    assessments.c.tenant_id == tenant_id, assessments.c.id == assessment_id
-                )
-            )
-        ).first()
+        row = await one_row(self._conn, assessments, tenant_id=tenant_id, row_id=assessment_id)
         if row is None:
             return None
         return (await self._complete(tenant_id, [row]))[0]

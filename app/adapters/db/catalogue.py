@@ -15,6 +15,7 @@ from app.adapters.db.common import (
     existing_ids,
     ids_by_key,
     insert_for,
+    one_row,
     save_versioned,
     search_pattern,
 )
@@ -58,13 +59,7 @@ class SqlScaleRepository:
         await self._conn.execute(sa.insert(competency_scales).values(_scale_values(scale)))
 
     async def get(self, tenant_id: uuid.UUID, scale_id: uuid.UUID) -> CompetencyScale | None:
-        row = (
-            await self._conn.execute(
-                sa.select(competency_scales).where(
-                    competency_scales.c.tenant_id == tenant_id, competency_scales.c.id == scale_id
-                )
-            )
-        ).first()
+        row = await one_row(self._conn, competency_scales, tenant_id=tenant_id, row_id=scale_id)
         return None if row is None else _scale(row)
 
     async def by_keys(
@@ -176,13 +171,7 @@ class SqlFrameworkRepository:
         await self._conn.execute(sa.insert(frameworks).values(_framework_values(framework)))
 
     async def get(self, tenant_id: uuid.UUID, framework_id: uuid.UUID) -> Framework | None:
-        row = (
-            await self._conn.execute(
-                sa.select(frameworks).where(
-                    frameworks.c.tenant_id == tenant_id, frameworks.c.id == framework_id
-                )
-            )
-        ).first()
+        row = await one_row(self._conn, frameworks, tenant_id=tenant_id, row_id=framework_id)
         return None if row is None else Framework(**row._mapping)
 
     async def list(self, tenant_id: uuid.UUID, page: PageRequest) -> Page[Framework]:

@@ -40,6 +40,14 @@ async def delete_row(
     await conn.execute(sa.delete(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id))
 
 
+async def one_row(
+    conn: AsyncConnection, table: sa.Table, *, tenant_id: uuid.UUID, row_id: uuid.UUID
+) -> sa.Row | None:
+    """The tenant's row of `table` with this id, if there is one."""
+    statement = sa.select(table).where(table.c.tenant_id == tenant_id, table.c.id == row_id)
+    return (await conn.execute(statement)).first()
+
+
 async def any_row(conn: AsyncConnection, statement: sa.Select) -> bool:
     return (await conn.execute(statement.limit(1))).first() is not None
 

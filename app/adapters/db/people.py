@@ -18,6 +18,7 @@ from app.adapters.db.common import (
     existing_ids,
     ids_by_key,
     insert_for,
+    one_row,
     save_versioned,
 )
 from app.adapters.db.pagination import fetch_page_by_id
@@ -50,13 +51,7 @@ class SqlOrgUnitRepository:
         await self._conn.execute(sa.insert(org_units).values(_unit_values(unit)))
 
     async def get(self, tenant_id: uuid.UUID, unit_id: uuid.UUID) -> OrgUnit | None:
-        row = (
-            await self._conn.execute(
-                sa.select(org_units).where(
-                    org_units.c.tenant_id == tenant_id, org_units.c.id == unit_id
-                )
-            )
-        ).first()
+        row = await one_row(self._conn, org_units, tenant_id=tenant_id, row_id=unit_id)
         return None if row is None else OrgUnit(**row._mapping)
 
     async def get_many(
@@ -205,13 +200,7 @@ class SqlEmployeeRepository:
         await self._write_aspired(employee)
 
     async def get(self, tenant_id: uuid.UUID, employee_id: uuid.UUID) -> Employee | None:
-        row = (
-            await self._conn.execute(
-                sa.select(employees).where(
-                    employees.c.tenant_id == tenant_id, employees.c.id == employee_id
-                )
-            )
-        ).first()
+        row = await one_row(self._conn, employees, tenant_id=tenant_id, row_id=employee_id)
         if row is None:
             return None
         return (await with_aspired_roles(self._conn, tenant_id, [row]))[0]
@@ -596,13 +585,7 @@ class SqlCohortRepository:
         await self._conn.execute(sa.insert(cohorts).values(_cohort_values(cohort)))
 
     async def get(self, tenant_id: uuid.UUID, cohort_id: uuid.UUID) -> Cohort | None:
-        row = (
-            await self._conn.execute(
-                sa.select(cohorts).where(
-                    cohorts.c.tenant_id == tenant_id, cohorts.c.id == cohort_id
-                )
-            )
-        ).first()
+        row = await one_row(self._conn, cohorts, tenant_id=tenant_id, row_id=cohort_id)
         return None if row is None else _cohort(row)
 
     async def get_many(
