@@ -123,7 +123,9 @@ class EmployeeRowIn(BaseModel):
     job_title: str | None = None
     job_level: str | None = None
     location: str | None = None
-    status: EmployeeStatus = EmployeeStatus.ACTIVE
+    status: EmployeeStatus | None = Field(
+        None, description="Omit to keep the stored status (a leaver stays one); new: active."
+    )
     hire_date: date | None = None
     manager_external_id: str | None = Field(
         None, description="The manager's external id; linked as soon as they exist."

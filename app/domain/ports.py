@@ -22,7 +22,7 @@ from app.domain.frameworks import (
 from app.domain.gaps import RollUp
 from app.domain.learning import LearningItem
 from app.domain.pagination import Page, PageRequest
-from app.domain.people import Employee, OrgUnit
+from app.domain.people import Employee, EmployeeStatus, OrgUnit
 from app.domain.plans import LearningKind
 from app.domain.roles import RoleProfile
 from app.domain.scales import CompetencyScale
@@ -269,6 +269,10 @@ class EmployeeRepository(Protocol):
     async def ids_by_external_ids(
         self, tenant_id: uuid.UUID, external_ids: Collection[str]
     ) -> dict[str, uuid.UUID]: ...
+
+    async def statuses_by_external_ids(
+        self, tenant_id: uuid.UUID, external_ids: Collection[str]
+    ) -> dict[str, EmployeeStatus]: ...
 
     async def existing(
         self, tenant_id: uuid.UUID, employee_ids: Collection[uuid.UUID]

@@ -302,7 +302,9 @@ class EmployeeRowInput:
     job_title: str | None = None
     job_level: str | None = None
     location: str | None = None
-    status: EmployeeStatus = DomainEmployeeStatus.ACTIVE
+    status: EmployeeStatus | None = strawberry.field(
+        default=None, description="Omit to keep the stored status; new employees are active."
+    )
     hire_date: date | None = None
     manager_external_id: str | None = None
 

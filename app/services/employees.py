@@ -53,7 +53,8 @@ class EmployeeRow:
     job_title: str | None = None
     job_level: str | None = None
     location: str | None = None
-    status: EmployeeStatus = EmployeeStatus.ACTIVE
+    status: EmployeeStatus | None = None
+    """None keeps the stored status (a leaver stays one); a new employee is active."""
     hire_date: date | None = None
     manager_external_id: str | None = None
 
@@ -215,7 +216,15 @@ async def upsert_employees(
                 if row.org_unit_key and KEY_PATTERN.match(row.org_unit_key)
             },
         )
+        stored_status = await uow.employees.statuses_by_external_ids(
+            actor.tenant_id, {row.external_id.strip() for row in rows if row.status is None}
+        )
         for index, row in enumerate(rows):
+            if row.status is None:
+                row = replace(
+                    row,
+                    status=stored_status.get(row.external_id.strip(), EmployeeStatus.ACTIVE),
+                )
             for problem in _profile_of(row, None).problems():
                 checked.fail(index, problem.field, problem.message)
             if row.org_unit_key and row.org_unit_key not in unit_ids:

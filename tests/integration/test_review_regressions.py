@@ -215,3 +215,14 @@ async def test_an_edit_that_changes_nothing_keeps_the_version(client, new_tenant
         assert (response.status_code, response.headers["etag"]) == (200, '"1"')
     changed = await client.patch(url, json={"name": "F"}, headers=auth(admin))
     assert changed.headers["etag"] == '"2"'
+
+
+async def test_a_sync_row_without_a_status_keeps_a_leaver_a_leaver(client, new_tenant):
+    admin = await new_tenant()
+    await bulk(client, admin, [{"external_id": "x", "name": "X", "status": "inactive"}])
+    resent = await bulk(
+        client, admin, [{"external_id": "x", "name": "X"}, {"external_id": "y", "name": "Y"}]
+    )
+    assert [r["status"] for r in resent.json()["rows"]] == ["unchanged", "created"]
+    people = (await client.get("/v1/employees", headers=auth(admin))).json()["data"]
+    assert {p["external_id"]: p["status"] for p in people} == {"x": "inactive", "y": "active"}

@@ -437,6 +437,19 @@ class SqlEmployeeRepository:
             self._conn, employees.c.external_id, tenant_id=tenant_id, keys=external_ids
         )
 
+    async def statuses_by_external_ids(
+        self, tenant_id: uuid.UUID, external_ids: Collection[str]
+    ) -> dict[str, EmployeeStatus]:
+        if not external_ids:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(employees.c.external_id, employees.c.status).where(
+                employees.c.tenant_id == tenant_id,
+                employees.c.external_id.in_(set(external_ids)),
+            )
+        )
+        return {row.external_id: EmployeeStatus(row.status) for row in rows}
+
     async def existing(
         self, tenant_id: uuid.UUID, employee_ids: Collection[uuid.UUID]
     ) -> set[uuid.UUID]:
