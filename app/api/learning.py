@@ -11,7 +11,7 @@ from app.api.deps import ActorDep, IfMatchDep, PageDep, UowDep
 from app.api.etag import set_etag
 from app.api.pagination import PageOut
 from app.api.problems import problem_responses
-from app.domain.learning import ItemContent, LearningItem
+from app.domain.learning import DeliveryFormat, ItemContent, LearningItem
 from app.domain.plans import LearningKind, Target
 from app.services import learning
 
@@ -38,6 +38,7 @@ class ItemIn(BaseModel):
     description: str = ""
     external_id: str | None = Field(None, description="The item's id in your LMS.")
     url: str | None = None
+    format: DeliveryFormat | None = Field(None, description="How the item is delivered.")
     minutes: int = Field(0, description="Expected duration.")
     cost: float = 0.0
     prerequisites: list[uuid.UUID] = Field(default_factory=list)
@@ -51,6 +52,7 @@ class ItemIn(BaseModel):
             description=self.description,
             external_id=self.external_id,
             url=self.url,
+            format=self.format,
             minutes=self.minutes,
             cost=self.cost,
             prerequisites=tuple(self.prerequisites),
@@ -75,6 +77,7 @@ class ItemOut(ItemIn):
             description=content.description,
             external_id=content.external_id,
             url=content.url,
+            format=content.format,
             minutes=content.minutes,
             cost=content.cost,
             prerequisites=list(content.prerequisites),

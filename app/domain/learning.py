@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 
 from app.domain.errors import FieldError, InvalidInput
 from app.domain.ids import new_id
@@ -11,6 +12,15 @@ from app.domain.plans import LearningKind, Offer, Target, prerequisite_cycles
 from app.domain.values import check_name, check_reference, check_text
 
 MAX_URL_LENGTH = 2_000
+
+
+class DeliveryFormat(StrEnum):
+    SELF_PACED = "self_paced"
+    VIRTUAL = "virtual"
+    IN_PERSON = "in_person"
+    BLENDED = "blended"
+
+
 MAX_MINUTES = 100_000
 MAX_TARGETS = 20
 
@@ -26,6 +36,7 @@ class ItemContent:
     external_id: str | None = None
     """The item's id in the LMS it comes from, if any."""
     url: str | None = None
+    format: DeliveryFormat | None = None
     minutes: int = 0
     cost: float = 0.0
     prerequisites: tuple[uuid.UUID, ...] = ()

@@ -5,6 +5,7 @@ from datetime import datetime
 
 import strawberry
 
+from app.domain.learning import DeliveryFormat as DomainDeliveryFormat
 from app.domain.learning import ItemContent
 from app.domain.learning import LearningItem as DomainLearningItem
 from app.domain.plans import LearningKind as DomainLearningKind
@@ -15,6 +16,7 @@ from app.graphql.pagination import Connection, page_request
 from app.services import learning
 
 LearningKind = strawberry.enum(DomainLearningKind, name="LearningKind")
+DeliveryFormat = strawberry.enum(DomainDeliveryFormat, name="DeliveryFormat")
 
 
 @strawberry.type
@@ -38,6 +40,7 @@ class LearningItem:
     description: str
     external_id: str | None
     url: str | None
+    format: DeliveryFormat | None
     minutes: int
     cost: float
     prerequisite_ids: list[uuid.UUID]
@@ -57,6 +60,7 @@ class LearningItem:
             description=content.description,
             external_id=content.external_id,
             url=content.url,
+            format=content.format,
             minutes=content.minutes,
             cost=content.cost,
             prerequisite_ids=list(content.prerequisites),
@@ -82,6 +86,7 @@ class LearningItemInput:
     description: str = ""
     external_id: str | None = None
     url: str | None = None
+    format: DeliveryFormat | None = None
     minutes: int = 0
     cost: float = 0.0
     prerequisite_ids: list[uuid.UUID] = strawberry.field(default_factory=list)
@@ -95,6 +100,7 @@ class LearningItemInput:
             description=self.description,
             external_id=self.external_id,
             url=self.url,
+            format=self.format,
             minutes=self.minutes,
             cost=self.cost,
             prerequisites=tuple(self.prerequisite_ids),

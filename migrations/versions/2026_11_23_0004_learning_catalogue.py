@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("url", sa.String(length=2000), nullable=True),
+        sa.Column("format", sa.String(length=20), nullable=True),
         sa.Column("minutes", sa.Integer(), nullable=False),
         sa.Column("cost", sa.Float(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),

@@ -18,9 +18,10 @@ async def test_catalogue_items_with_prerequisites_over_rest(client, new_tenant):
     ids = await published_catalogue(client, admin)
     intro = await client.post(
         "/v1/learning-items",
-        json=item(ids["crm"], external_id="lms-1", minutes=45),
+        json=item(ids["crm"], external_id="lms-1", minutes=45, format="virtual"),
         headers=auth(admin),
     )
+    assert intro.json()["format"] == "virtual"
     assert intro.status_code == 201, intro.text
     advanced = await client.post(
         "/v1/learning-items",

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.adapters.db.common import save_versioned
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.tables import learning_items, learning_prerequisites, learning_targets
-from app.domain.learning import ItemContent, LearningItem
+from app.domain.learning import DeliveryFormat, ItemContent, LearningItem
 from app.domain.pagination import Page, PageRequest
 from app.domain.plans import LearningKind, Target
 
@@ -169,6 +169,7 @@ class SqlLearningRepository:
                     description=row.description,
                     external_id=row.external_id,
                     url=row.url,
+                    format=None if row.format is None else DeliveryFormat(row.format),
                     minutes=row.minutes,
                     cost=row.cost,
                     prerequisites=tuple(sorted(needs.get(row.id, ()), key=str)),
@@ -192,6 +193,7 @@ def _values(item: LearningItem) -> dict[str, object]:
         "description": content.description,
         "kind": content.kind.value,
         "url": content.url,
+        "format": None if content.format is None else content.format.value,
         "minutes": content.minutes,
         "cost": content.cost,
         "active": content.active,

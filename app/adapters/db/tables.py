@@ -422,6 +422,7 @@ learning_items = sa.Table(
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("kind", sa.String(20), nullable=False),
     sa.Column("url", sa.String(2000), nullable=True),
+    sa.Column("format", sa.String(20), nullable=True),
     sa.Column("minutes", sa.Integer, nullable=False),
     sa.Column("cost", sa.Float, nullable=False),
     sa.Column("active", sa.Boolean, nullable=False),
