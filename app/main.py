@@ -26,6 +26,7 @@ from app.api import (
     learning,
     operations,
     org_units,
+    plans,
     roles,
     scales,
 )
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         assessments,
         gaps,
         learning,
+        plans,
     ):
         app.include_router(module.router)
     schema = build_schema(

@@ -13,12 +13,13 @@ The rule, a greedy weighted set cover:
    chosen and such an item moves a gapped capability within budget, the best one is added.
 4. Items are ordered so prerequisites come first, then by the priority of the gap they serve
    (core first, then the largest weighted gap).
-5. Gaps still open are reported, saying whether content is missing (L&D should buy or build
+5. Items the person completed before are not proposed again; as prerequisites they are met.
+6. Gaps still open are reported, saying whether content is missing (L&D should buy or build
    it) or the budget ran out.
 """
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -113,6 +114,7 @@ class _State:
     required: dict[uuid.UUID, int]
     weight: dict[uuid.UUID, float]
     chosen: dict[uuid.UUID, Reason] = field(default_factory=dict)
+    done: frozenset[uuid.UUID] = frozenset()
     minutes: int = 0
     cost: float = 0.0
 
@@ -142,17 +144,23 @@ class _State:
 
 
 def propose_plan(
-    gaps: Sequence[CapabilityGap], catalogue: Iterable[Offer], budget: Budget = Budget()
+    gaps: Sequence[CapabilityGap],
+    catalogue: Iterable[Offer],
+    budget: Budget = Budget(),
+    done: Collection[uuid.UUID] = (),
 ) -> PlanProposal:
-    """The items to take, in order, and the gaps they leave open (see the module's rule)."""
-    offers = {offer.id: offer for offer in catalogue}
+    """The items to take, in order, and the gaps they leave open (see the module's rule).
+    Items in `done` (the person completed them before) are not proposed again and count as
+    met prerequisites."""
+    offers = {offer.id: offer for offer in catalogue if offer.id not in done}
     below = [g for g in gaps if g.status is GapStatus.BELOW]
     state = _State(
         planned={g.capability_id: g.current_level for g in below if g.current_level is not None},
         required={g.capability_id: g.required_level for g in below},
         weight={g.capability_id: g.weight for g in below},
+        done=frozenset(done),
     )
-    before = _State(dict(state.planned), state.required, state.weight)
+    before = _State(dict(state.planned), state.required, state.weight, done=state.done)
     while True:
         best = _best_bundle(state, offers, budget, only=None)
         if best is None:
@@ -187,7 +195,7 @@ def _best_bundle(
         gain = (value_from or state).gain(offer)
         if gain <= 0:
             continue
-        bundle = _with_prerequisites(offer.id, offers, state.chosen)
+        bundle = _with_prerequisites(offer.id, offers, state.chosen.keys() | state.done)
         if bundle is None:
             continue
         minutes = sum(offers[o].minutes for o in bundle)
@@ -202,15 +210,15 @@ def _best_bundle(
 
 
 def _with_prerequisites(
-    offer_id: uuid.UUID, offers: Mapping[uuid.UUID, Offer], chosen: Mapping[uuid.UUID, Reason]
+    offer_id: uuid.UUID, offers: Mapping[uuid.UUID, Offer], met: Collection[uuid.UUID]
 ) -> list[uuid.UUID] | None:
-    """`offer_id` after every prerequisite not yet chosen, deepest first; None when one is
-    missing from the catalogue (or the prerequisites loop)."""
+    """`offer_id` after every prerequisite not yet met (chosen or done), deepest first; None
+    when one is missing from the catalogue (or the prerequisites loop)."""
     bundle: list[uuid.UUID] = []
     visiting: set[uuid.UUID] = set()
 
     def visit(identifier: uuid.UUID) -> bool:
-        if identifier in chosen or identifier in bundle:
+        if identifier in met or identifier in bundle:
             return True
         if identifier in visiting or identifier not in offers:
             return False
@@ -271,7 +279,9 @@ def _by_priority(gaps: Sequence[CapabilityGap]) -> list[CapabilityGap]:
 def _open_gaps(
     state: _State, offers: Mapping[uuid.UUID, Offer], below: Sequence[CapabilityGap]
 ) -> tuple[OpenGap, ...]:
-    unlimited = _State(dict(state.planned), state.required, state.weight, dict(state.chosen))
+    unlimited = _State(
+        dict(state.planned), state.required, state.weight, dict(state.chosen), done=state.done
+    )
     while (more := _best_bundle(unlimited, offers, Budget(), only=None)) is not None:
         _take(unlimited, offers, more)
     found = []
@@ -285,6 +295,32 @@ def _open_gaps(
         )
         found.append(OpenGap(capability, reached, gap.required_level, shortfall))
     return tuple(found)
+
+
+def catalogue_reach(catalogue: Iterable[Offer]) -> dict[tuple[uuid.UUID, int], int]:
+    """(capability, level) -> the highest level the catalogue can take someone there to,
+    chaining items (1->2 then 2->4) whose prerequisites are all in the catalogue. Pairs the
+    catalogue cannot move are absent. This is the coverage `propose_plan` reports as
+    no_content, without the budget."""
+    offers = {offer.id: offer for offer in catalogue}
+    usable = [o for o in offers.values() if _with_prerequisites(o.id, offers, ()) is not None]
+    targets: dict[uuid.UUID, list[Target]] = {}
+    for offer in usable:
+        for target in offer.targets:
+            targets.setdefault(target.capability_id, []).append(target)
+    reach = {}
+    for capability, found in targets.items():
+        for start in range(1, max(t.to_level for t in found)):
+            level = start
+            while (
+                better := max(
+                    (t.to_level for t in found if t.from_level <= level < t.to_level), default=None
+                )
+            ) is not None:
+                level = better
+            if level > start:
+                reach[(capability, start)] = level
+    return reach
 
 
 def prerequisite_cycles(prerequisites: Mapping[uuid.UUID, Iterable[uuid.UUID]]) -> set[uuid.UUID]:

@@ -12,6 +12,7 @@ from typing import Protocol, Self
 
 from app.domain.assessments import Assessment, CombinationRule, Rating, Result
 from app.domain.cohorts import Cohort, CohortRule
+from app.domain.development import Need, Plan, PlanPolicy
 from app.domain.frameworks import (
     CapabilityType,
     Framework,
@@ -23,7 +24,7 @@ from app.domain.gaps import RollUp
 from app.domain.learning import LearningItem
 from app.domain.pagination import Page, PageRequest
 from app.domain.people import Employee, EmployeeStatus, OrgUnit
-from app.domain.plans import LearningKind
+from app.domain.plans import LearningKind, Offer
 from app.domain.roles import RoleProfile
 from app.domain.scales import CompetencyScale
 from app.domain.tenants import ApiKey, Tenant
@@ -33,6 +34,7 @@ from app.domain.views import (
     EmployeeFilter,
     EmployeeUpsert,
     Grouping,
+    PlanFilter,
     RoleAssignment,
     StoredResponse,
     UpsertOutcome,
@@ -357,6 +359,12 @@ class AssessmentRepository(Protocol):
         self, tenant_id: uuid.UUID, assessment_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, list[Result]]: ...
 
+    async def latest_finalised(
+        self, tenant_id: uuid.UUID, employee_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
+        """Per employee, the (id, role id) of their most recently finalised assessment."""
+        ...
+
     async def expire_overdue(self, today: date, now: datetime) -> int:
         """In every tenant, expire unfinished assessments due before `today` (one statement);
         return how many."""
@@ -390,6 +398,23 @@ class GapRepository(Protocol):
         """Per group key, per required capability, in one query."""
         ...
 
+    async def member_ids(
+        self, tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort] = ()
+    ) -> list[uuid.UUID]:
+        """The active employees in any of the groups, each once."""
+        ...
+
+    async def training_needs(
+        self,
+        tenant_id: uuid.UUID,
+        grouping: Grouping,
+        cohorts: Sequence[Cohort],
+        reach: Mapping[tuple[uuid.UUID, int], int],
+    ) -> dict[str, list[Need]]:
+        """Per group key, per required capability, as `app.domain.development.training_needs`
+        defines, in one query."""
+        ...
+
 
 class LearningRepository(Protocol):
     async def add(self, item: LearningItem) -> None: ...
@@ -412,15 +437,71 @@ class LearningRepository(Protocol):
 
     async def save(self, item: LearningItem, *, previous_version: int) -> None: ...
 
-    async def id_by_external_id(
-        self, tenant_id: uuid.UUID, external_id: str
-    ) -> uuid.UUID | None: ...
+    async def ids_by_external_ids(
+        self, tenant_id: uuid.UUID, external_ids: Collection[str]
+    ) -> dict[str, uuid.UUID]: ...
 
     async def prerequisite_graph(
         self, tenant_id: uuid.UUID
     ) -> dict[uuid.UUID, tuple[uuid.UUID, ...]]:
         """Every item of the tenant -> its prerequisites."""
         ...
+
+    async def offers(self, tenant_id: uuid.UUID) -> list[Offer]:
+        """The active catalogue as plan generation sees it."""
+        ...
+
+
+class PlanRepository(Protocol):
+    async def add_many(self, plans: Sequence[Plan]) -> None:
+        """Insert the plans with their items and open gaps in a fixed number of statements.
+        Conflict when an employee would get a second open plan."""
+        ...
+
+    async def get(self, tenant_id: uuid.UUID, plan_id: uuid.UUID) -> Plan | None: ...
+
+    async def list(
+        self, tenant_id: uuid.UUID, page: PageRequest, criteria: PlanFilter
+    ) -> Page[Plan]: ...
+
+    async def lock(self, tenant_id: uuid.UUID, plan_id: uuid.UUID) -> None:
+        """Hold the plan until the transaction ends, so concurrent reports queue."""
+        ...
+
+    async def open_plans(
+        self, tenant_id: uuid.UUID, employee_ids: Collection[uuid.UUID], *, lock: bool = False
+    ) -> dict[uuid.UUID, Plan]:
+        """Each employee's draft or active plan, if they have one (held until the
+        transaction ends when `lock`)."""
+        ...
+
+    async def completed_items(
+        self, tenant_id: uuid.UUID, employee_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, set[uuid.UUID]]:
+        """Per employee, the learning items they completed in any plan."""
+        ...
+
+    async def planned_assessments(
+        self, tenant_id: uuid.UUID, assessment_ids: Collection[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Those of the assessments some plan that was not cancelled came from."""
+        ...
+
+    async def save_many(self, changes: Sequence[tuple[Plan, int]]) -> None:
+        """Save (plan, version it was read at) pairs; Conflict when one was changed since."""
+        ...
+
+    async def completions(
+        self, tenant_id: uuid.UUID, completion_ids: Collection[str]
+    ) -> dict[str, tuple[uuid.UUID, uuid.UUID]]:
+        """Completion id -> (employee, learning item) it was recorded for, in any plan."""
+        ...
+
+    async def policy(self, tenant_id: uuid.UUID) -> tuple[PlanPolicy, int] | None: ...
+
+    async def save_policy(
+        self, tenant_id: uuid.UUID, policy: PlanPolicy, version: int, now: datetime
+    ) -> None: ...
 
 
 class IdempotencyStore(Protocol):
@@ -458,6 +539,7 @@ class UnitOfWork(Protocol):
     assessments: AssessmentRepository
     gaps: GapRepository
     learning: LearningRepository
+    plans: PlanRepository
     idempotency: IdempotencyStore
 
     async def __aenter__(self) -> Self: ...

@@ -106,3 +106,12 @@ class AssessmentFilter:
     """Only assessments of this manager, the people below them, or that they rate."""
     only_employee: uuid.UUID | None = None
     """Only assessments of this employee or that they rate."""
+
+
+@dataclass(frozen=True)
+class PlanFilter:
+    employee_id: uuid.UUID | None = None
+    status: str | None = None
+    visible_to_manager: uuid.UUID | None = None
+    """Only plans of this manager or the people below them."""
+    only_employee: uuid.UUID | None = None

@@ -8,6 +8,7 @@ from strawberry.dataloader import DataLoader
 
 from app.domain.assessments import Result
 from app.domain.identity import Actor
+from app.domain.learning import LearningItem
 from app.domain.people import Employee, OrgUnit
 from app.domain.ports import UnitOfWork
 from app.domain.roles import RoleProfile
@@ -37,6 +38,9 @@ class Loaders:
         )
         self.results: DataLoader[uuid.UUID, list[Result] | None] = loader(
             lookups.results_by_assessment
+        )
+        self.learning_item: DataLoader[uuid.UUID, LearningItem | None] = loader(
+            lookups.learning_items_by_id
         )
         self.gaps: DataLoader[tuple[uuid.UUID, uuid.UUID | None], EmployeeGaps | None] = loader(
             gaps_of_many

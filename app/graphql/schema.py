@@ -17,6 +17,7 @@ from app.graphql.errors import DomainErrors
 from app.graphql.learning import LearningMutation, LearningQuery
 from app.graphql.pagination import Connection, page_request
 from app.graphql.people import PeopleMutation, PeopleQuery
+from app.graphql.plans import PlanMutation, PlanQuery
 from app.services import api_keys, tenants
 
 AccessRole = strawberry.enum(DomainRole, name="AccessRole")
@@ -136,11 +137,19 @@ class IdentityMutation:
 
 
 Query = merge_types(
-    "Query", (IdentityQuery, CatalogueQuery, PeopleQuery, AssessmentQuery, LearningQuery)
+    "Query",
+    (IdentityQuery, CatalogueQuery, PeopleQuery, AssessmentQuery, LearningQuery, PlanQuery),
 )
 Mutation = merge_types(
     "Mutation",
-    (IdentityMutation, CatalogueMutation, PeopleMutation, AssessmentMutation, LearningMutation),
+    (
+        IdentityMutation,
+        CatalogueMutation,
+        PeopleMutation,
+        AssessmentMutation,
+        LearningMutation,
+        PlanMutation,
+    ),
 )
 
 

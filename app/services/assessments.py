@@ -23,7 +23,7 @@ from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
 from app.domain.views import AssessmentFilter
-from app.services import utcnow
+from app.services import plans, utcnow
 from app.services.employees import visible_employees
 from app.services.guards import check_version
 
@@ -212,6 +212,7 @@ async def finalise_assessment(
         )
         await uow.assessments.save(finalised, previous_version=assessment.version)
         await uow.assessments.record_results(finalised, results, now)
+        await plans.plan_after_finalising(uow, finalised, now)
         await uow.commit()
     return finalised, list(results)
 

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from app.domain.cohorts import Cohort
 from app.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
 from app.domain.gaps import CapabilityGap, Readiness, RollUp, employee_gaps, readiness
 from app.domain.identity import Actor, Role
@@ -81,20 +82,26 @@ async def roll_up(uow: UnitOfWork, actor: Actor, *, grouping: Grouping) -> dict[
     """Per group and required capability: headcount, assessed, below, met, mean and weighted
     gap, impact (see app.domain.gaps). Computed in one query. Raises Forbidden, NotFound
     (a cohort), InvalidInput (missing or too many ids)."""
-    _check_grouping(grouping)
+    check_grouping(grouping)
     async with uow:
-        await _require_roll_up_access(uow, actor, grouping)
-        cohorts = []
-        if grouping.by is GroupBy.COHORT:
-            found = {c.id: c for c in await uow.cohorts.get_many(actor.tenant_id, grouping.ids)}
-            missing = [cohort_id for cohort_id in grouping.ids if cohort_id not in found]
-            if missing:
-                raise NotFound("Cohort", missing[0])
-            cohorts = [found[cohort_id] for cohort_id in dict.fromkeys(grouping.ids)]
-        return await uow.gaps.roll_up(actor.tenant_id, grouping, cohorts)
+        await require_roll_up_access(uow, actor, grouping)
+        return await uow.gaps.roll_up(
+            actor.tenant_id, grouping, await cohorts_of(uow, actor, grouping)
+        )
 
 
-def _check_grouping(grouping: Grouping) -> None:
+async def cohorts_of(uow: UnitOfWork, actor: Actor, grouping: Grouping) -> list[Cohort]:
+    """Inside an open unit of work: the cohorts a cohort grouping names, or NotFound."""
+    if grouping.by is not GroupBy.COHORT:
+        return []
+    found = {c.id: c for c in await uow.cohorts.get_many(actor.tenant_id, grouping.ids)}
+    missing = [cohort_id for cohort_id in grouping.ids if cohort_id not in found]
+    if missing:
+        raise NotFound("Cohort", missing[0])
+    return [found[cohort_id] for cohort_id in dict.fromkeys(grouping.ids)]
+
+
+def check_grouping(grouping: Grouping) -> None:
     needs_ids = grouping.by is not GroupBy.TENANT
     if needs_ids and not grouping.ids:
         raise InvalidInput("Say which groups.", [FieldError("ids", f"Give the {grouping.by} ids.")])
@@ -106,7 +113,7 @@ def _check_grouping(grouping: Grouping) -> None:
         raise InvalidInput("Too many groups.", [FieldError("ids", f"At most {MAX_GROUPS}.")])
 
 
-async def _require_roll_up_access(uow: UnitOfWork, actor: Actor, grouping: Grouping) -> None:
+async def require_roll_up_access(uow: UnitOfWork, actor: Actor, grouping: Grouping) -> None:
     if actor.has_any(Role.HR_ADMIN, Role.INTEGRATION):
         return
     if grouping.by is GroupBy.TEAM and actor.has_any(Role.MANAGER) and actor.employee_id:

@@ -98,7 +98,7 @@ async def _check_links(
     if (
         external_id
         and renamed
-        and await uow.learning.id_by_external_id(actor.tenant_id, external_id)
+        and await uow.learning.ids_by_external_ids(actor.tenant_id, [external_id])
     ):
         raise Conflict(f"A learning item with external id {external_id} exists already.")
     if item.content.prerequisites:

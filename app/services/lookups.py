@@ -9,6 +9,7 @@ from collections.abc import Collection
 
 from app.domain.assessments import Result
 from app.domain.identity import Actor
+from app.domain.learning import LearningItem
 from app.domain.people import Employee, OrgUnit
 from app.domain.ports import UnitOfWork
 from app.domain.roles import RoleProfile
@@ -54,3 +55,10 @@ async def capabilities_by_id(
     async with uow:
         found = await uow.capabilities.get_many(actor.tenant_id, ids)
     return {capability.id: capability for capability in found}
+
+
+async def learning_items_by_id(
+    uow: UnitOfWork, actor: Actor, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, LearningItem]:
+    async with uow:
+        return {item.id: item for item in await uow.learning.get_many(actor.tenant_id, ids)}

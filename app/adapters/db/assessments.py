@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.adapters.db.common import insert_for, one_row, save_versioned
+from app.adapters.db.common import insert_for, one_of, one_row, save_versioned
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.people import reports_below, rule_criteria
 from app.adapters.db.tables import (
@@ -41,6 +40,7 @@ from app.domain.assessments import (
     Result,
 )
 from app.domain.cohorts import Cohort, CohortKind
+from app.domain.development import Need
 from app.domain.gaps import RollUp
 from app.domain.pagination import Page, PageRequest
 from app.domain.people import EmployeeStatus
@@ -275,6 +275,31 @@ class SqlAssessmentRepository:
             )
         return found
 
+    async def latest_finalised(
+        self, tenant_id: uuid.UUID, employee_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]:
+        ranked = (
+            sa.select(
+                assessments.c.employee_id,
+                assessments.c.id,
+                assessments.c.role_id,
+                sa.func.row_number()
+                .over(
+                    partition_by=assessments.c.employee_id,
+                    order_by=(assessments.c.closed_at.desc(), assessments.c.id.desc()),
+                )
+                .label("rank"),
+            )
+            .where(
+                assessments.c.tenant_id == tenant_id,
+                assessments.c.status == AssessmentStatus.FINALISED.value,
+                one_of(self._conn, assessments.c.employee_id, list(set(employee_ids))),
+            )
+            .subquery("ranked")
+        )
+        rows = await self._conn.execute(sa.select(ranked).where(ranked.c.rank == 1))
+        return {row.employee_id: (row.id, row.role_id) for row in rows}
+
     async def expire_overdue(self, today: date, now: datetime) -> int:
         result = await self._conn.execute(
             sa.update(assessments)
@@ -417,7 +442,7 @@ class SqlGapRepository:
                 current_levels.c.employee_id, current_levels.c.capability_id, current_levels.c.level
             ).where(
                 current_levels.c.tenant_id == tenant_id,
-                current_levels.c.employee_id.in_(set(employee_ids)),
+                one_of(self._conn, current_levels.c.employee_id, list(set(employee_ids))),
             )
         )
         found: dict[uuid.UUID, dict[uuid.UUID, int]] = {}
@@ -428,56 +453,22 @@ class SqlGapRepository:
     async def roll_up(
         self, tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort] = ()
     ) -> dict[str, list[RollUp]]:
-        members_query = _members(tenant_id, grouping, cohorts)
-        if grouping.by is GroupBy.TEAM:
-            # Asked inside the aggregate, PostgreSQL guesses thousands of reports where a team
-            # has tens and scans every level in the tenant; asked first, the team's ids make
-            # the aggregate an index lookup (35.6 ms -> 2.0 ms on 10k employees).
-            team = [row.employee_id for row in await self._conn.execute(members_query)]
-            label = sa.literal(str(grouping.ids[0]), sa.String(64)).label("group_key")
-            members_query = sa.select(label, employees.c.id.label("employee_id")).where(
-                employees.c.tenant_id == tenant_id, _one_of(self._conn, employees.c.id, team)
-            )
-        members = members_query.subquery("members")
+        members = await self._members(tenant_id, grouping, cohorts)
         level = current_levels.c.level
         required = role_requirements.c.required_level
         gap = sa.case((level.is_(None), None), (required > level, required - level), else_=0)
-        statement = (
-            sa.select(
-                members.c.group_key,
-                role_requirements.c.capability_id,
-                sa.func.count().label("headcount"),
-                sa.func.count(level).label("assessed"),
-                sa.func.sum(sa.case((level < required, 1), else_=0)).label("below"),
-                sa.func.sum(sa.case((level >= required, 1), else_=0)).label("met"),
-                sa.func.avg(gap).label("mean_gap"),
-                sa.func.avg(gap * role_requirements.c.weight).label("weighted_gap"),
-                sa.func.sum(role_requirements.c.weight).label("impact"),
-            )
-            .select_from(members)
-            .join(employees, employees.c.id == members.c.employee_id)
-            .join(role_requirements, role_requirements.c.role_id == employees.c.current_role_id)
-            .outerjoin(
-                current_levels,
-                sa.and_(
-                    current_levels.c.tenant_id == tenant_id,
-                    current_levels.c.employee_id == employees.c.id,
-                    current_levels.c.capability_id == role_requirements.c.capability_id,
-                ),
-            )
-            .where(
-                employees.c.tenant_id == tenant_id,
-                role_requirements.c.tenant_id == tenant_id,
-                employees.c.status == EmployeeStatus.ACTIVE.value,
-            )
-            .group_by(members.c.group_key, role_requirements.c.capability_id)
+        statement = _requirements_of(tenant_id, members).add_columns(
+            sa.func.count().label("headcount"),
+            sa.func.count(level).label("assessed"),
+            sa.func.sum(sa.case((level < required, 1), else_=0)).label("below"),
+            sa.func.sum(sa.case((level >= required, 1), else_=0)).label("met"),
+            sa.func.avg(gap).label("mean_gap"),
+            sa.func.avg(gap * role_requirements.c.weight).label("weighted_gap"),
+            sa.func.sum(role_requirements.c.weight).label("impact"),
         )
-        by_id = grouping.by in (GroupBy.ORG_UNIT, GroupBy.ROLE)
         rolled: dict[str, list[RollUp]] = {}
         for row in await self._conn.execute(statement):
-            # SQLite hands a CTE's uuid back as bare hex; either way the key is the id's text.
-            key = str(uuid.UUID(str(row.group_key))) if by_id else str(row.group_key)
-            rolled.setdefault(key, []).append(
+            rolled.setdefault(_group_key(grouping, row.group_key), []).append(
                 RollUp(
                     capability_id=row.capability_id,
                     headcount=row.headcount,
@@ -491,15 +482,128 @@ class SqlGapRepository:
             )
         return rolled
 
+    async def training_needs(
+        self,
+        tenant_id: uuid.UUID,
+        grouping: Grouping,
+        cohorts: Sequence[Cohort],
+        reach: Mapping[tuple[uuid.UUID, int], int],
+    ) -> dict[str, list[Need]]:
+        members = await self._members(tenant_id, grouping, cohorts)
+        level = current_levels.c.level
+        required = role_requirements.c.required_level
+        statement = _requirements_of(tenant_id, members)
+        reached: sa.ColumnElement = level
+        if reach:
+            reachable = sa.union_all(
+                *(
+                    sa.select(
+                        sa.literal(capability, sa.Uuid).label("capability_id"),
+                        sa.literal(start, sa.Integer).label("from_level"),
+                        sa.literal(top, sa.Integer).label("reach"),
+                    )
+                    for (capability, start), top in sorted(reach.items(), key=str)
+                )
+            ).cte("reach")
+            statement = statement.outerjoin(
+                reachable,
+                sa.and_(
+                    reachable.c.capability_id == role_requirements.c.capability_id,
+                    reachable.c.from_level == level,
+                ),
+            )
+            reached = sa.func.coalesce(reachable.c.reach, level)
+        below = level < required
+        uncovered = required - sa.case((reached < required, reached), else_=required)
+        statement = statement.add_columns(
+            sa.func.sum(sa.case((below, 1), else_=0)).label("people_below"),
+            sa.func.sum(sa.case((below, required - level), else_=0)).label("levels_short"),
+            sa.func.sum(
+                sa.case((below, (required - level) * role_requirements.c.weight), else_=0)
+            ).label("weighted_demand"),
+            sa.func.sum(sa.case((sa.and_(below, uncovered > 0), 1), else_=0)).label(
+                "people_uncovered"
+            ),
+            sa.func.sum(sa.case((below, uncovered), else_=0)).label("levels_uncovered"),
+            (sa.func.count() - sa.func.count(level)).label("unassessed"),
+        )
+        found: dict[str, list[Need]] = {}
+        for row in await self._conn.execute(statement):
+            found.setdefault(_group_key(grouping, row.group_key), []).append(
+                Need(
+                    capability_id=row.capability_id,
+                    people_below=int(row.people_below or 0),
+                    levels_short=int(row.levels_short or 0),
+                    weighted_demand=float(row.weighted_demand or 0),
+                    people_uncovered=int(row.people_uncovered or 0),
+                    levels_uncovered=int(row.levels_uncovered or 0),
+                    unassessed=int(row.unassessed or 0),
+                )
+            )
+        return found
 
-def _one_of(
-    conn: AsyncConnection, column: sa.ColumnElement, values: list[uuid.UUID]
-) -> sa.ColumnElement[bool]:
-    """column IN values, as one array parameter on PostgreSQL: a whole company is more ids
-    than the 32,767 parameters a statement may carry."""
-    if conn.dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam("members", values, type_=ARRAY(sa.Uuid)))
-    return column.in_(values)
+    async def member_ids(
+        self, tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort] = ()
+    ) -> list[uuid.UUID]:
+        members = _members(tenant_id, grouping, cohorts).subquery("members")
+        rows = await self._conn.execute(
+            sa.select(employees.c.id)
+            .join(members, members.c.employee_id == employees.c.id)
+            .where(
+                employees.c.tenant_id == tenant_id,
+                employees.c.status == EmployeeStatus.ACTIVE.value,
+            )
+            .distinct()
+            .order_by(employees.c.id)
+        )
+        return [row.id for row in rows]
+
+    async def _members(
+        self, tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort]
+    ) -> sa.Subquery:
+        members_query = _members(tenant_id, grouping, cohorts)
+        if grouping.by is GroupBy.TEAM:
+            # Asked inside the aggregate, PostgreSQL guesses thousands of reports where a team
+            # has tens and scans every level in the tenant; asked first, the team's ids make
+            # the aggregate an index lookup (35.6 ms -> 2.0 ms on 10k employees).
+            team = [row.employee_id for row in await self._conn.execute(members_query)]
+            label = sa.literal(str(grouping.ids[0]), sa.String(64)).label("group_key")
+            members_query = sa.select(label, employees.c.id.label("employee_id")).where(
+                employees.c.tenant_id == tenant_id, one_of(self._conn, employees.c.id, team)
+            )
+        return members_query.subquery("members")
+
+
+def _requirements_of(tenant_id: uuid.UUID, members: sa.Subquery) -> sa.Select:
+    """(group key, capability) over each active member's role requirements, with their
+    current level outer-joined, grouped: aggregates are added by the caller."""
+    return (
+        sa.select(members.c.group_key, role_requirements.c.capability_id)
+        .select_from(members)
+        .join(employees, employees.c.id == members.c.employee_id)
+        .join(role_requirements, role_requirements.c.role_id == employees.c.current_role_id)
+        .outerjoin(
+            current_levels,
+            sa.and_(
+                current_levels.c.tenant_id == tenant_id,
+                current_levels.c.employee_id == employees.c.id,
+                current_levels.c.capability_id == role_requirements.c.capability_id,
+            ),
+        )
+        .where(
+            employees.c.tenant_id == tenant_id,
+            role_requirements.c.tenant_id == tenant_id,
+            employees.c.status == EmployeeStatus.ACTIVE.value,
+        )
+        .group_by(members.c.group_key, role_requirements.c.capability_id)
+    )
+
+
+def _group_key(grouping: Grouping, key: object) -> str:
+    """SQLite hands a CTE's uuid back as bare hex; either way the key is the id's text."""
+    if grouping.by in (GroupBy.ORG_UNIT, GroupBy.ROLE):
+        return str(uuid.UUID(str(key)))
+    return str(key)
 
 
 def _members(tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort]) -> sa.Select:

@@ -5,6 +5,7 @@ from collections.abc import Collection
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.domain.errors import Conflict
@@ -93,3 +94,13 @@ def insert_for(conn: AsyncConnection, table: sa.Table):
 def search_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def one_of(
+    conn: AsyncConnection, column: sa.ColumnElement, values: list[uuid.UUID]
+) -> sa.ColumnElement[bool]:
+    """column IN values, as one array parameter on PostgreSQL: a whole company is more ids
+    than the 32,767 parameters a statement may carry."""
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam("members", values, type_=ARRAY(sa.Uuid)))
+    return column.in_(values)

@@ -8,12 +8,12 @@ from collections.abc import Collection
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.adapters.db.common import save_versioned
+from app.adapters.db.common import ids_by_key, save_versioned
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.tables import learning_items, learning_prerequisites, learning_targets
 from app.domain.learning import DeliveryFormat, ItemContent, LearningItem
 from app.domain.pagination import Page, PageRequest
-from app.domain.plans import LearningKind, Target
+from app.domain.plans import LearningKind, Offer, Target
 
 
 class SqlLearningRepository:
@@ -86,15 +86,12 @@ class SqlLearningRepository:
             )
         await self._write_links(item)
 
-    async def id_by_external_id(self, tenant_id: uuid.UUID, external_id: str) -> uuid.UUID | None:
-        return (
-            await self._conn.execute(
-                sa.select(learning_items.c.id).where(
-                    learning_items.c.tenant_id == tenant_id,
-                    learning_items.c.external_id == external_id,
-                )
-            )
-        ).scalar_one_or_none()
+    async def ids_by_external_ids(
+        self, tenant_id: uuid.UUID, external_ids: Collection[str]
+    ) -> dict[str, uuid.UUID]:
+        return await ids_by_key(
+            self._conn, learning_items.c.external_id, tenant_id=tenant_id, keys=external_ids
+        )
 
     async def prerequisite_graph(
         self, tenant_id: uuid.UUID
@@ -109,6 +106,14 @@ class SqlLearningRepository:
         for link in links:
             graph[link.item_id].append(link.prerequisite_id)
         return {item: tuple(needed) for item, needed in graph.items()}
+
+    async def offers(self, tenant_id: uuid.UUID) -> list[Offer]:
+        rows = await self._conn.execute(
+            sa.select(learning_items).where(
+                learning_items.c.tenant_id == tenant_id, learning_items.c.active.is_(True)
+            )
+        )
+        return [item.as_offer() for item in await self._complete(tenant_id, list(rows))]
 
     async def _write_links(self, item: LearningItem) -> None:
         content = item.content

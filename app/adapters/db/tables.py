@@ -461,3 +461,83 @@ learning_prerequisites = sa.Table(
     ),
     sa.Column("prerequisite_id", sa.Uuid, sa.ForeignKey("learning_items.id"), primary_key=True),
 )
+
+plan_policies = sa.Table(
+    "plan_policies",
+    metadata,
+    _tenant_key(),
+    sa.Column("generate_on_finalise", sa.Boolean, nullable=False),
+    sa.Column("start_active", sa.Boolean, nullable=False),
+    sa.Column("due_in_days", sa.Integer, nullable=False),
+    sa.Column("reassess_after_days", sa.Integer, nullable=False),
+    sa.Column("budget_minutes", sa.Integer, nullable=True),
+    sa.Column("budget_cost", sa.Float, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+OPEN_PLAN_STATUSES = sa.text("status IN ('draft', 'active')")
+
+plans = sa.Table(
+    "plans",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("employee_id", sa.Uuid, sa.ForeignKey("employees.id"), nullable=False),
+    sa.Column("role_id", sa.Uuid, sa.ForeignKey("roles.id"), nullable=False),
+    sa.Column("assessment_id", sa.Uuid, sa.ForeignKey("assessments.id"), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("minutes", sa.Integer, nullable=False),
+    sa.Column("cost", sa.Float, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=False),
+    sa.Column("closed_at", UtcDateTime, nullable=True),
+    sa.Column("reassessment_id", sa.Uuid, sa.ForeignKey("assessments.id"), nullable=True),
+    *_timestamps(),
+    sa.Index("ix_plans_tenant_id_employee_id", "tenant_id", "employee_id"),
+    sa.Index("ix_plans_tenant_id_assessment_id", "tenant_id", "assessment_id"),
+    # One open plan per employee: concurrent generations cannot both create one.
+    sa.Index(
+        "uq_plans_tenant_id_employee_id_open",
+        "tenant_id",
+        "employee_id",
+        unique=True,
+        postgresql_where=OPEN_PLAN_STATUSES,
+        sqlite_where=OPEN_PLAN_STATUSES,
+    ),
+)
+
+plan_items = sa.Table(
+    "plan_items",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column("plan_id", sa.Uuid, sa.ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("learning_item_id", sa.Uuid, sa.ForeignKey("learning_items.id"), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("reason", sa.String(20), nullable=False),
+    sa.Column("capability_ids", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.Column("completed_at", UtcDateTime, nullable=True),
+    sa.Column("completion_id", sa.String(200), nullable=True),
+    # A completion id names one completion: reported again, it is found, not applied twice.
+    sa.Index(
+        "uq_plan_items_tenant_id_completion_id",
+        "tenant_id",
+        "completion_id",
+        unique=True,
+        postgresql_where=sa.text("completion_id IS NOT NULL"),
+        sqlite_where=sa.text("completion_id IS NOT NULL"),
+    ),
+)
+
+plan_open_gaps = sa.Table(
+    "plan_open_gaps",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column("plan_id", sa.Uuid, sa.ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("capability_id", sa.Uuid, sa.ForeignKey("capabilities.id"), primary_key=True),
+    sa.Column("reached_level", sa.Integer, nullable=False),
+    sa.Column("required_level", sa.Integer, nullable=False),
+    sa.Column("shortfall", sa.String(20), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+)

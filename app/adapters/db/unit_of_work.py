@@ -19,6 +19,7 @@ from app.adapters.db.people import (
     SqlEmployeeRepository,
     SqlOrgUnitRepository,
 )
+from app.adapters.db.plans import SqlPlanRepository
 from app.adapters.db.repositories import SqlApiKeyRepository, SqlTenantRepository
 from app.domain.errors import Conflict
 
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
         self.assessments = SqlAssessmentRepository(self._conn)
         self.gaps = SqlGapRepository(self._conn)
         self.learning = SqlLearningRepository(self._conn)
+        self.plans = SqlPlanRepository(self._conn)
         self.idempotency = SqlIdempotencyStore(self._conn)
         return self
 
