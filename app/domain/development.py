@@ -153,9 +153,6 @@ class Plan:
             return 100
         return 100 * sum(i.status is ItemStatus.COMPLETED for i in counted) // len(counted)
 
-    def overdue(self, today: date) -> bool:
-        return self.status in OPEN_PLAN and self.due_date < today
-
     def activate(self, now: datetime) -> "Plan":
         if self.status is not PlanStatus.DRAFT:
             raise InvalidTransition(f"A {self.status} plan cannot be activated.")
@@ -182,8 +179,8 @@ class Plan:
     ) -> "Plan":
         """The plan with one item moved on (and the plan completed when it was the last).
         Moving an item to the status it has changes nothing, so reports can be repeated.
-        Raises NotFound (no such item), InvalidTransition, Conflict (a completion id that
-        contradicts the one recorded)."""
+        Raises InvalidInput (no such item, a blank or bad completion id), InvalidTransition,
+        Conflict (a completion id that contradicts the one recorded)."""
         self._require_open()
         index = self._index(learning_item_id)
         item = self.items[index]
@@ -246,6 +243,8 @@ def _moved(item: PlanItem, status: ItemStatus, completion_id: str | None, at: da
 def _check_completion_id(value: str) -> str:
     errors: list[FieldError] = []
     checked = check_reference(value, "completion_id", errors)
+    if not checked:
+        errors.append(FieldError("completion_id", "Give the completion's id."))
     if errors:
         raise InvalidInput("The completion id is not valid.", errors)
     return checked

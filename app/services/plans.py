@@ -41,6 +41,7 @@ from app.domain.pagination import Page, PageRequest
 from app.domain.people import EmployeeStatus
 from app.domain.plans import Budget, OpenGap, PlanProposal, catalogue_reach, propose_plan
 from app.domain.ports import UnitOfWork
+from app.domain.values import check_reference
 from app.domain.views import EmployeeFilter, Grouping, PlanFilter
 from app.services import utcnow
 from app.services.employees import visible_employees
@@ -273,8 +274,11 @@ async def report_completions(
         raise InvalidInput(
             "Too many completions.", [FieldError("completions", f"At most {MAX_COMPLETIONS}.")]
         )
+    reports, invalid = _normalised(reports)
     seen: dict[str, int] = {}
     for index, report in enumerate(reports):
+        if index in invalid:
+            continue
         if report.completion_id in seen:
             raise InvalidInput(
                 "A completion id appears twice in the batch.",
@@ -292,6 +296,11 @@ async def report_completions(
         results = []
         for index, report in enumerate(reports):
             employee, item = people.get(index), items.get(index)
+            if index in invalid:
+                results.append(
+                    CompletionResult(index, CompletionStatus.INVALID, detail=invalid[index])
+                )
+                continue
             if employee is None:
                 results.append(CompletionResult(index, CompletionStatus.UNKNOWN_EMPLOYEE))
                 continue
@@ -554,6 +563,23 @@ async def _resolve_items(
         for index, r in enumerate(reports)
     }
     return {index: item for index, item in named.items() if item is not None}
+
+
+def _normalised(
+    reports: Sequence[CompletionReport],
+) -> tuple[list[CompletionReport], dict[int, str]]:
+    """The reports with their completion ids trimmed as they are stored, and why each
+    unusable one is (index -> detail)."""
+    cleaned, invalid = [], {}
+    for index, report in enumerate(reports):
+        errors: list[FieldError] = []
+        completion_id = check_reference(report.completion_id, "completion_id", errors)
+        if not completion_id:
+            errors.append(FieldError("completion_id", "Give the completion's id."))
+        if errors:
+            invalid[index] = errors[0].message
+        cleaned.append(replace(report, completion_id=completion_id))
+    return cleaned, invalid
 
 
 def _check_not_past(day: date, path: str) -> None:

@@ -524,3 +524,28 @@ async def test_plans_through_graphql(client, new_tenant):
         headers=auth(admin),
     )
     assert policy["data"]["setPlanPolicy"] == {"version": 1, "budget": {"minutes": 60}}
+
+
+async def test_completion_ids_are_compared_as_stored(client, new_tenant):
+    admin = await new_tenant()
+    ids, people, basics, _ = await small_org(client, admin)
+    for person in ("a", "b"):
+        await assess(client, admin, people[person], {ids["negotiation"]: 1, ids["crm"]: 1})
+    lms = await key_for(client, admin, "integration")
+    report = {"completion_id": "lrs-0001", "employee_external_id": "a", "learning_item_id": basics}
+    await client.post("/v1/learning-completions", json={"completions": [report]}, headers=lms)
+    padded = report | {"completion_id": " lrs-0001 ", "employee_external_id": "b"}
+    blank = report | {"completion_id": "   ", "employee_external_id": "b"}
+    response = await client.post(
+        "/v1/learning-completions", json={"completions": [padded, blank]}, headers=lms
+    )
+    assert response.status_code == 200, response.text
+    assert [r["status"] for r in response.json()["results"]] == ["conflict", "invalid"]
+    twice = await client.post(
+        "/v1/learning-completions",
+        json={"completions": [report | {"completion_id": "x"}, report | {"completion_id": " x"}]},
+        headers=lms,
+    )
+    assert fields_of(assert_problem(twice, 422, "invalid_input")) == {
+        "body.completions.1.completion_id"
+    }

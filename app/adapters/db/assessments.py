@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.adapters.db.common import insert_for, one_of, one_row, save_versioned
@@ -495,16 +497,7 @@ class SqlGapRepository:
         statement = _requirements_of(tenant_id, members)
         reached: sa.ColumnElement = level
         if reach:
-            reachable = sa.union_all(
-                *(
-                    sa.select(
-                        sa.literal(capability, sa.Uuid).label("capability_id"),
-                        sa.literal(start, sa.Integer).label("from_level"),
-                        sa.literal(top, sa.Integer).label("reach"),
-                    )
-                    for (capability, start), top in sorted(reach.items(), key=str)
-                )
-            ).cte("reach")
+            reachable = _reach_table(self._conn, reach)
             statement = statement.outerjoin(
                 reachable,
                 sa.and_(
@@ -572,6 +565,37 @@ class SqlGapRepository:
                 employees.c.tenant_id == tenant_id, one_of(self._conn, employees.c.id, team)
             )
         return members_query.subquery("members")
+
+
+def _reach_table(
+    conn: AsyncConnection, reach: Mapping[tuple[uuid.UUID, int], int]
+) -> sa.FromClause:
+    """(capability_id, from_level, reach) rows from the map, as parameters rather than SQL
+    text, so a catalogue of any size is one statement of the same shape: three arrays
+    unnested on PostgreSQL, one JSON document on SQLite."""
+    entries = sorted(reach.items(), key=str)
+    if conn.dialect.name == "postgresql":
+        return (
+            sa.func.unnest(
+                sa.bindparam("reach_capabilities", [c for (c, _), _ in entries], ARRAY(sa.Uuid)),
+                sa.bindparam("reach_from", [s for (_, s), _ in entries], ARRAY(sa.Integer)),
+                sa.bindparam("reach_to", [t for _, t in entries], ARRAY(sa.Integer)),
+            )
+            .table_valued(
+                sa.column("capability_id", sa.Uuid),
+                sa.column("from_level", sa.Integer),
+                sa.column("reach", sa.Integer),
+            )
+            .render_derived(name="reach", with_types=False)
+        )
+    rows = sa.func.json_each(
+        sa.bindparam("reach", json.dumps([[c.hex, s, t] for (c, s), t in entries]))
+    ).table_valued("value")
+    return sa.select(
+        sa.func.json_extract(rows.c.value, "$[0]").label("capability_id"),
+        sa.func.json_extract(rows.c.value, "$[1]").label("from_level"),
+        sa.func.json_extract(rows.c.value, "$[2]").label("reach"),
+    ).subquery("reach")
 
 
 def _requirements_of(tenant_id: uuid.UUID, members: sa.Subquery) -> sa.Select:
