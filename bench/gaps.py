@@ -26,7 +26,8 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -182,6 +183,7 @@ class Loaded:
     employee_ids: list[uuid.UUID]
     unit_ids: list[uuid.UUID]
     level_rows: int
+    capability_ids: list[uuid.UUID]  # by capability index
 
 
 async def load(engine: AsyncEngine, raw: asyncpg.Connection, org: Organisation) -> Loaded:
@@ -334,7 +336,14 @@ async def load(engine: AsyncEngine, raw: asyncpg.Connection, org: Organisation) 
     # The steady state autovacuum reaches on its own: fresh statistics and visibility map.
     for table in ("employees", "role_requirements", "org_units", "assessments", "current_levels"):
         await raw.execute(f"VACUUM ANALYZE {table}")
-    return Loaded(tenant_id, created.admin_key.plaintext, ids, unit_ids, len(level_rows))
+    return Loaded(
+        tenant_id,
+        created.admin_key.plaintext,
+        ids,
+        unit_ids,
+        len(level_rows),
+        [capability[c] for c in range(CAPABILITIES)],
+    )
 
 
 # --------------------------------------------------------------------------- measuring
@@ -363,13 +372,17 @@ async def measure(
     runs: int,
     budget_s: float,
     warmup: int = 3,
+    setup: Callable[[], Awaitable[object]] | None = None,
 ) -> dict[str, Timing]:
     """Interleaved rounds, one call of each per round in a rotating order, so that the noise
     of a shared 2-CPU machine falls on all of them alike: `runs` rounds after `warmup`
-    untimed ones, fewer (but at least 20) if they would take more than `budget_s` seconds."""
+    untimed ones, fewer (but at least 20) if they would take more than `budget_s` seconds.
+    `setup`, if given, is awaited untimed before every call."""
     names = list(calls)
     for _ in range(warmup):
         for name in names:
+            if setup is not None:
+                await setup()
             await calls[name]()
     samples: dict[str, list[float]] = {name: [] for name in names}
     started = time.perf_counter()
@@ -377,6 +390,8 @@ async def measure(
     while done < runs and (done < 20 or time.perf_counter() - started < budget_s):
         for k in range(len(names)):
             name = names[(done + k) % len(names)]
+            if setup is not None:
+                await setup()
             t0 = time.perf_counter()
             await calls[name]()
             samples[name].append((time.perf_counter() - t0) * 1000)
@@ -417,8 +432,19 @@ def cells(rolled: dict) -> int:
     return sum(len(v) for v in rolled.values())
 
 
-async def run(args: argparse.Namespace) -> int:
-    url = make_url(args.url)
+@dataclass
+class Scratch:
+    engine: AsyncEngine
+    raw: asyncpg.Connection  # a bare connection to the same database
+    db_url: str
+
+
+@asynccontextmanager
+async def scratch_database(admin_url: str) -> AsyncIterator[Scratch]:
+    """A fresh database `tandem_bench_<random>` next to `admin_url`, migrated to head, with an
+    engine and a bare asyncpg connection to it; dropped on the way out, also on failure or
+    Ctrl-C."""
+    url = make_url(admin_url)
     admin = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(False))
     name = f"tandem_bench_{uuid.uuid4().hex[:12]}"
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -430,6 +456,31 @@ async def run(args: argparse.Namespace) -> int:
         engine = create_engine(db_url)
         await upgrade_to_head(engine)
         raw = await asyncpg.connect(raw_dsn)
+        yield Scratch(engine, raw, db_url)
+    finally:
+        if raw is not None:
+            await raw.close()
+        if engine is not None:
+            await engine.dispose()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def bench_settings(db_url: str) -> Settings:
+    """Settings for an app on the scratch database: no Redis, quiet logs."""
+    return Settings(
+        database_url=db_url,
+        redis_url=None,
+        jwt_secret=JWT_SECRET,
+        log_level="WARNING",
+        log_format="json",
+        _env_file=None,
+    )
+
+
+async def run(args: argparse.Namespace) -> int:
+    async with scratch_database(args.url) as scratch:
+        engine, raw = scratch.engine, scratch.raw
         print_machine(await raw.fetchval("SELECT version()"))
 
         t0 = time.perf_counter()
@@ -449,19 +500,14 @@ async def run(args: argparse.Namespace) -> int:
             f"team: manager #{manager}, {org.below[manager]} people below (whole chain), "
             f"{sum(1 for p in org.people if p.manager == manager)} direct"
         )
-        rows = await benchmark(args, engine, raw, db_url, loaded, manager, org.below[manager])
+        rows = await benchmark(
+            args, engine, raw, scratch.db_url, loaded, manager, org.below[manager]
+        )
         print_table(rows)
         if args.explain:
             await explain(engine, raw, loaded, manager)
         print(f"\ntotal {time.perf_counter() - t0:.0f} s")
         return 0
-    finally:
-        if raw is not None:
-            await raw.close()
-        if engine is not None:
-            await engine.dispose()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def benchmark(
@@ -476,15 +522,7 @@ async def benchmark(
     uow = SqlUnitOfWorkFactory(engine)
     capture = SqlCapture(engine)
     actor = Actor(loaded.tenant_id, frozenset({Role.HR_ADMIN}), credential_id="bench")
-    settings = Settings(
-        database_url=db_url,
-        redis_url=None,
-        jwt_secret=JWT_SECRET,
-        log_level="WARNING",
-        log_format="json",
-        _env_file=None,
-    )
-    app = create_app(settings)
+    app = create_app(bench_settings(db_url))
     headers = {"Authorization": f"Bearer {loaded.api_key}"}
     slow = {"runs": max(20, args.runs // 10), "budget_s": args.budget}
     units = Grouping(GroupBy.ORG_UNIT, tuple(loaded.unit_ids))
@@ -582,7 +620,10 @@ def print_machine(server: str) -> None:
     print(f"python: {sys.version.split()[0]}; server: {server}")
 
 
-def print_table(rows: list[Row]) -> None:
+def print_table(
+    rows: list[Row],
+    reference: str = "the same SQL through a bare asyncpg connection (prepared statements)",
+) -> None:
     width = max(len(r.workload) for r in rows)
     print()
     print(
@@ -594,7 +635,7 @@ def print_table(rows: list[Row]) -> None:
         print(
             f"{r.workload:<{width}}  {r.ours!s:>21}  {r.reference!s:>27}  {ratio:5.2f}x  {r.note}"
         )
-    print("reference: the same SQL through a bare asyncpg connection (prepared statements)")
+    print(f"reference: {reference}")
 
 
 def main() -> int:
