@@ -132,6 +132,14 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
             f'  curl -H "Authorization: Bearer {demo.admin_key}" '
             f'"http://{settings.host}:{settings.port}/v1/employees?limit=5"'
         )
+        print("Then, with the same key:")
+        for path, what in (
+            ("GET  /v1/development-plans", "the plans finalising assessments generated"),
+            ("GET  /v1/assessments?status=awaiting_manager", "assessments left to finalise"),
+            ("POST /v1/assessments/{id}:finalise", "finalise one and watch its plan appear"),
+            ("GET  /v1/training-needs?group_by=tenant", "what the catalogue cannot teach yet"),
+        ):
+            print(f"  {path:<46} {what}")
         return 0
 
     return asyncio.run(run())

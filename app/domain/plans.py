@@ -89,7 +89,8 @@ class Choice:
     offer_id: uuid.UUID
     reason: Reason
     capability_ids: tuple[uuid.UUID, ...]
-    """The gapped capabilities this item moves."""
+    """The gapped capabilities the item develops (a prerequisite may serve them only
+    through the item it leads to)."""
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def propose_plan(
             _take(state, offers, experiential)
     return PlanProposal(
         choices=_ordered(state, offers, below),
-        open_gaps=_open_gaps(state, offers, below),
+        open_gaps=_open_gaps(state, offers, below, unlimited=budget == Budget()),
         minutes=state.minutes,
         cost=state.cost,
     )
@@ -277,13 +278,19 @@ def _by_priority(gaps: Sequence[CapabilityGap]) -> list[CapabilityGap]:
 
 
 def _open_gaps(
-    state: _State, offers: Mapping[uuid.UUID, Offer], below: Sequence[CapabilityGap]
+    state: _State,
+    offers: Mapping[uuid.UUID, Offer],
+    below: Sequence[CapabilityGap],
+    unlimited: bool,
 ) -> tuple[OpenGap, ...]:
-    unlimited = _State(
-        dict(state.planned), state.required, state.weight, dict(state.chosen), done=state.done
-    )
-    while (more := _best_bundle(unlimited, offers, Budget(), only=None)) is not None:
-        _take(unlimited, offers, more)
+    """Gaps the plan leaves open; `unlimited`: the budget was, so none ran out of it."""
+    unbounded = state
+    if not unlimited:
+        unbounded = _State(
+            dict(state.planned), state.required, state.weight, dict(state.chosen), done=state.done
+        )
+        while (more := _best_bundle(unbounded, offers, Budget(), only=None)) is not None:
+            _take(unbounded, offers, more)
     found = []
     for gap in _by_priority(below):
         capability = gap.capability_id
@@ -291,7 +298,7 @@ def _open_gaps(
         if reached is None or reached >= gap.required_level:
             continue
         shortfall = (
-            Shortfall.BUDGET if unlimited.planned[capability] > reached else Shortfall.NO_CONTENT
+            Shortfall.BUDGET if unbounded.planned[capability] > reached else Shortfall.NO_CONTENT
         )
         found.append(OpenGap(capability, reached, gap.required_level, shortfall))
     return tuple(found)

@@ -1,24 +1,35 @@
-"""Seed a demo tenant for trying the API: a catalogue, role profiles, an organisation, cohorts.
+"""Seed a demo tenant for trying the API: a catalogue, role profiles, an organisation, cohorts,
+a learning catalogue and an assessment cycle with the development plans it generated.
 
 Everything goes through the use cases an HR admin's API calls reach, acting with the new
-tenant's own admin key, so the demo obeys every rule real data does.
+tenant's own admin key (and, to rate and finalise, as the employees and managers themselves),
+so the demo obeys every rule real data does.
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
+from app.domain.assessments import Rating
 from app.domain.bulk import BulkResult, RowStatus
 from app.domain.cohorts import Cohort, CohortRule
 from app.domain.errors import FieldError, InvalidInput
-from app.domain.identity import Actor
+from app.domain.identity import Actor, Role
+from app.domain.learning import ItemContent
 from app.domain.pagination import MAX_LIMIT, PageRequest
-from app.domain.ports import UnitOfWorkFactory
+from app.domain.plans import Target
+from app.domain.ports import UnitOfWork, UnitOfWorkFactory
 from app.domain.roles import Requirement
 from app.domain.tenants import Tenant
+from app.services import utcnow
+from app.services.assessments import create_assessment, finalise_assessment, rate
 from app.services.authentication import authenticate_api_key
 from app.services.cohorts import change_members, create_cohort
 from app.services.demo_data import FRAMEWORKS
+from app.services.demo_data.assessments import CYCLE_DAYS, Assessee, assessment_cycle
+from app.services.demo_data.learning import LEARNING, LMS
 from app.services.demo_data.roles import ROLES
 from app.services.demo_data.scales import SCALES
 from app.services.demo_data.workforce import UNITS, Workforce, build_workforce
@@ -30,7 +41,9 @@ from app.services.employees import (
     upsert_employees,
 )
 from app.services.frameworks import create_framework, list_capabilities, publish_version
+from app.services.learning import create_item
 from app.services.org_units import create_org_unit
+from app.services.plans import list_plans
 from app.services.roles import create_role
 from app.services.scales import create_scale
 from app.services.tenants import create_tenant
@@ -51,6 +64,10 @@ class DemoCounts:
     role_assignments: int
     aspired_roles: int
     cohorts: int
+    learning_items: int
+    assessments: int
+    finalised_assessments: int
+    plans: int
 
 
 @dataclass(frozen=True)
@@ -65,10 +82,17 @@ async def seed_demo(
     uow_factory: UnitOfWorkFactory, *, name: str = DEFAULT_NAME, seed: int = DEFAULT_SEED
 ) -> DemoTenant:
     """A new tenant holding two scales, three published frameworks, role profiles, an org
-    tree and a few hundred employees with roles, managers and cohorts. The same seed gives
-    the same people. Raises InvalidInput for an unacceptable name, or if a service refuses
-    part of the demo data; each step commits on its own, so a failure leaves the tenant
-    partly filled."""
+    tree, a few hundred employees with roles, managers and cohorts, a learning catalogue, and
+    an assessment cycle for two teams: half finalised, with the development plans that
+    generated, half awaiting the manager's finalisation. The same seed gives the same people
+    and ratings. The use cases share one transaction, so seeding is quick and a failure
+    leaves nothing behind. Raises InvalidInput for an unacceptable name, or if a service
+    refuses part of the demo data."""
+    async with _one_transaction(uow_factory) as joined:
+        return await _seed(joined, name, seed)
+
+
+async def _seed(uow_factory: UnitOfWorkFactory, name: str, seed: int) -> DemoTenant:
     created = await create_tenant(uow_factory(), name=name)
     actor = await authenticate_api_key(uow_factory(), presented=created.admin_key.plaintext)
     for scale in SCALES:
@@ -94,6 +118,9 @@ async def seed_demo(
             changes=EmployeeChanges(aspired_role_ids=(role_ids[role_key],)),
         )
     cohorts = await _create_cohorts(uow_factory, actor, workforce, unit_ids, employee_ids)
+    learning_ids = await _create_catalogue(uow_factory, actor, capability_ids)
+    cycle = assessment_cycle(workforce, seed)
+    await _run_assessment_cycle(uow_factory, actor, cycle, capability_ids, employee_ids)
     return DemoTenant(
         tenant=created.tenant,
         admin_key=created.admin_key.plaintext,
@@ -107,6 +134,10 @@ async def seed_demo(
             role_assignments=len(workforce.people),
             aspired_roles=len(workforce.aspirations),
             cohorts=len(cohorts),
+            learning_items=len(learning_ids),
+            assessments=len(cycle),
+            finalised_assessments=sum(assessee.finalise for assessee in cycle),
+            plans=await _count_plans(uow_factory, actor),
         ),
     )
 
@@ -236,6 +267,108 @@ async def _create_cohorts(
         add=[employee_ids[external_id] for external_id in workforce.pilot_group],
     )
     return [senior_sales, reporting_line, pilot]
+
+
+async def _create_catalogue(
+    uow_factory: UnitOfWorkFactory, actor: Actor, capability_ids: Mapping[str, uuid.UUID]
+) -> dict[str, uuid.UUID]:
+    """Create the learning items, prerequisites first; their ids by demo key."""
+    item_ids: dict[str, uuid.UUID] = {}
+    for entry in LEARNING:
+        item = await create_item(
+            uow_factory(),
+            actor,
+            content=ItemContent(
+                title=entry.title,
+                kind=entry.kind,
+                targets=tuple(
+                    Target(capability_ids[t.capability_key], t.from_level, t.to_level)
+                    for t in entry.targets
+                ),
+                description=entry.description,
+                external_id=entry.external_id,
+                url=entry.url or (entry.external_id and f"{LMS}/{entry.external_id}"),
+                format=entry.format,
+                minutes=entry.minutes,
+                cost=entry.cost,
+                prerequisites=tuple(item_ids[key] for key in entry.prerequisites),
+            ),
+        )
+        item_ids[entry.key] = item.id
+    return item_ids
+
+
+async def _run_assessment_cycle(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    cycle: tuple[Assessee, ...],
+    capability_ids: Mapping[str, uuid.UUID],
+    employee_ids: Mapping[str, uuid.UUID],
+) -> None:
+    """Assess each person against their current role; they and their manager rate and
+    submit, and the manager finalises those the cycle says (which generates their plans)."""
+    due = utcnow().date() + timedelta(days=CYCLE_DAYS)
+    for assessee in cycle:
+        employee_id = employee_ids[assessee.external_id]
+        manager_id = employee_ids[assessee.manager_external_id]
+        assessment = await create_assessment(
+            uow_factory(), actor, employee_id=employee_id, due_date=due
+        )
+        manager = Actor(actor.tenant_id, frozenset({Role.MANAGER}), employee_id=manager_id)
+        raters = (
+            (employee_id, Role.EMPLOYEE, [r.self_level for r in assessee.ratings]),
+            (manager_id, Role.MANAGER, [r.manager_level for r in assessee.ratings]),
+        )
+        for rater_id, role, levels in raters:
+            await rate(
+                uow_factory(),
+                Actor(actor.tenant_id, frozenset({role}), employee_id=rater_id),
+                assessment_id=assessment.id,
+                ratings=[
+                    Rating(rater_id, capability_ids[r.capability_key], level)
+                    for r, level in zip(assessee.ratings, levels, strict=True)
+                ],
+                submit=True,
+            )
+        if assessee.finalise:
+            await finalise_assessment(uow_factory(), manager, assessment_id=assessment.id)
+
+
+async def _count_plans(uow_factory: UnitOfWorkFactory, actor: Actor) -> int:
+    """The plans finalising generated: at most one a person, so one page holds them all."""
+    found = await list_plans(uow_factory(), actor, page=PageRequest(limit=MAX_LIMIT))
+    assert not found.has_more
+    return len(found.items)
+
+
+@asynccontextmanager
+async def _one_transaction(uow_factory: UnitOfWorkFactory) -> AsyncIterator[UnitOfWorkFactory]:
+    """A factory whose units of work all join one open transaction, committed when the block
+    ends and rolled back whole if a use case raises: hundreds of use cases, one commit."""
+    uow = uow_factory()
+    async with uow:
+        yield lambda: _Joined(uow)
+        await uow.commit()
+
+
+class _Joined:
+    """The shared unit of work as one use case sees it: entering it and committing it are
+    left to `_one_transaction`; everything else (the repositories) is the shared one's."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._uow, name)
+
+    async def __aenter__(self) -> "_Joined":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    async def commit(self) -> None:
+        return None
 
 
 def _require_no_errors(result: BulkResult, what: str) -> None:

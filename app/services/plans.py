@@ -35,7 +35,7 @@ from app.domain.errors import (
     InvalidInput,
     NotFound,
 )
-from app.domain.gaps import CapabilityGap, employee_gaps
+from app.domain.gaps import employee_gaps
 from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
 from app.domain.people import EmployeeStatus
@@ -396,7 +396,7 @@ async def _generate(
     levels = await uow.gaps.current_levels_of_many(tenant_id, [c.employee_id for c in going_on])
     completed = await uow.plans.completed_items(tenant_id, [c.employee_id for c in going_on])
     offers = await uow.learning.offers(tenant_id) if going_on else []
-    proposals: dict[tuple, tuple[list[CapabilityGap], PlanProposal]] = {}
+    proposals: dict[tuple, PlanProposal] = {}
     made: dict[uuid.UUID, Generated] = {}
     new_plans: list[Plan] = []
     superseded: list[tuple[Plan, int]] = []
@@ -407,18 +407,21 @@ async def _generate(
         if early is not None or role is None or candidate.assessment_id is None:
             made[employee] = Generated(employee, early or Outcome.NOT_ASSESSED)
             continue
-        current, done = levels.get(employee, {}), frozenset(completed.get(employee, ()))
-        key = (role.id, frozenset(current.items()), done)
+        gaps = employee_gaps(role.requirements, levels.get(employee, {}))
+        done = frozenset(completed.get(employee, ()))
+        # A proposal depends only on the gaps below requirement (and what was done before).
+        below = frozenset((g.capability_id, g.current_level) for g in gaps if g.gap)
+        key = (role.id, below, done)
         if key not in proposals:
-            gaps = employee_gaps(role.requirements, current)
-            proposals[key] = (gaps, propose_plan(gaps, offers, policy.budget, done))
-        gaps, proposal = proposals[key]
+            proposals[key] = propose_plan(gaps, offers, policy.budget, done)
+        proposal = proposals[key]
+        if candidate.open_plan is not None:
+            # A draft from an older assessment is out of date whether or not a new plan follows.
+            superseded.append((candidate.open_plan.cancel(now), candidate.open_plan.version))
         outcome = outcome_of(gaps, proposal)
         if outcome is not Outcome.CREATED:
             made[employee] = Generated(employee, outcome, open_gaps=proposal.open_gaps)
             continue
-        if candidate.open_plan is not None:
-            superseded.append((candidate.open_plan.cancel(now), candidate.open_plan.version))
         plan = Plan.generate(
             tenant_id,
             employee_id=employee,
