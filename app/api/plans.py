@@ -22,6 +22,7 @@ from app.services.plans import CompletionReport, CompletionStatus
 router = APIRouter(tags=["plans"], responses=problem_responses(401, 422))
 PlanId = Annotated[uuid.UUID, Path(description="The plan's id.")]
 PLANS = "/v1/development-plans"
+DEFAULTS = PlanPolicy()
 
 
 class BudgetIn(BaseModel):
@@ -35,14 +36,19 @@ class PolicyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     generate_on_finalise: bool = Field(
-        True, description="Generate the employee's plan when an assessment is finalised."
+        DEFAULTS.generate_on_finalise,
+        description="Generate the employee's plan when an assessment is finalised.",
     )
     start_active: bool = Field(
-        False, description="Generated plans start active instead of as drafts to review."
+        DEFAULTS.start_active,
+        description="Generated plans start active instead of as drafts to review.",
     )
-    due_in_days: int = Field(90, description="A generated plan is due this many days later.")
+    due_in_days: int = Field(
+        DEFAULTS.due_in_days, description="A generated plan is due this many days later."
+    )
     reassess_after_days: int = Field(
-        14, description="The re-assessment scheduled on completion is due this many days later."
+        DEFAULTS.reassess_after_days,
+        description="The re-assessment scheduled on completion is due this many days later.",
     )
     budget: BudgetIn = Field(default_factory=BudgetIn, description="Per plan; null: no limit.")
 

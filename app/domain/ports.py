@@ -320,6 +320,10 @@ class AssessmentRepository(Protocol):
         """Store a new assessment with its items and raters."""
         ...
 
+    async def add_many(self, assessments: Sequence[Assessment]) -> None:
+        """Store new assessments with their items and raters in three statements."""
+        ...
+
     async def lock(self, tenant_id: uuid.UUID, assessment_id: uuid.UUID) -> None:
         """Hold the assessment until the transaction ends (others wanting it wait)."""
         ...

@@ -30,6 +30,7 @@ PlanItemReason = strawberry.enum(DomainReason, name="PlanItemReason")
 Shortfall = strawberry.enum(DomainShortfall, name="Shortfall")
 GenerationOutcome = strawberry.enum(DomainOutcome, name="GenerationOutcome")
 CompletionStatus = strawberry.enum(DomainCompletionStatus, name="CompletionStatus")
+DEFAULTS = DomainPlanPolicy()
 
 
 @strawberry.type
@@ -372,10 +373,10 @@ class PlanMutation:
     async def set_plan_policy(
         self,
         info: Info,
-        generate_on_finalise: bool = True,
-        start_active: bool = False,
-        due_in_days: int = 90,
-        reassess_after_days: int = 14,
+        generate_on_finalise: bool = DEFAULTS.generate_on_finalise,
+        start_active: bool = DEFAULTS.start_active,
+        due_in_days: int = DEFAULTS.due_in_days,
+        reassess_after_days: int = DEFAULTS.reassess_after_days,
         budget: BudgetInput | None = None,
         expected_version: int | None = None,
     ) -> PlanPolicy:

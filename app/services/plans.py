@@ -457,6 +457,7 @@ async def _schedule_reassessments(uow: UnitOfWork, plans: list[Plan], now: datet
     capabilities = {r.capability_id for role in roles.values() for r in role.requirements}
     max_levels = await uow.capabilities.max_levels(tenant_id, capabilities)
     scheduled: dict[uuid.UUID, Plan] = {}
+    reassessments = []
     for plan in completed:
         employee, role = people.get(plan.employee_id), roles.get(plan.role_id)
         if employee is None or role is None:
@@ -480,8 +481,9 @@ async def _schedule_reassessments(uow: UnitOfWork, plans: list[Plan], now: datet
             )
         except InvalidInput:
             continue
-        await uow.assessments.add(reassessment)
+        reassessments.append(reassessment)
         scheduled[plan.id] = plan.scheduled_reassessment(reassessment.id)
+    await uow.assessments.add_many(reassessments)
     return [scheduled.get(p.id, p) for p in plans]
 
 

@@ -549,3 +549,27 @@ async def test_completion_ids_are_compared_as_stored(client, new_tenant):
     assert fields_of(assert_problem(twice, 422, "invalid_input")) == {
         "body.completions.1.completion_id"
     }
+
+
+async def test_one_batch_completing_several_plans_schedules_each_reassessment(client, new_tenant):
+    admin = await new_tenant()
+    ids, people, basics, mentoring = await small_org(client, admin)
+    for person in ("a", "b"):
+        await assess(client, admin, people[person], {ids["negotiation"]: 1, ids["crm"]: 1})
+    lms = await key_for(client, admin, "integration")
+    batch = [
+        {"completion_id": f"{person}-{n}", "employee_external_id": person, "learning_item_id": item}
+        for person in ("a", "b")
+        for n, item in enumerate((basics, mentoring))
+    ]
+    response = await client.post(
+        "/v1/learning-completions", json={"completions": batch}, headers=lms
+    )
+    assert response.json()["recorded"] == 4, response.text
+    plans = (await client.get("/v1/development-plans", headers=auth(admin))).json()["data"]
+    assert {p["status"] for p in plans} == {"completed"}
+    reassessments = {p["reassessment_id"] for p in plans}
+    assert None not in reassessments and len(reassessments) == 2
+    for reassessment in reassessments:
+        found = await client.get(f"/v1/assessments/{reassessment}", headers=auth(admin))
+        assert (found.json()["status"], len(found.json()["items"])) == ("scheduled", 2)

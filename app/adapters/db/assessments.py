@@ -54,14 +54,18 @@ class SqlAssessmentRepository:
         self._conn = conn
 
     async def add(self, assessment: Assessment) -> None:
-        tenant_id, assessment_id = assessment.tenant_id, assessment.id
-        await self._conn.execute(sa.insert(assessments).values(_assessment_values(assessment)))
+        await self.add_many([assessment])
+
+    async def add_many(self, new: Sequence[Assessment]) -> None:
+        if not new:
+            return
+        await self._conn.execute(sa.insert(assessments), [_assessment_values(a) for a in new])
         await self._conn.execute(
             sa.insert(assessment_items),
             [
                 {
-                    "tenant_id": tenant_id,
-                    "assessment_id": assessment_id,
+                    "tenant_id": a.tenant_id,
+                    "assessment_id": a.id,
                     "capability_id": item.capability_id,
                     "required_level": item.required_level,
                     "max_level": item.max_level,
@@ -69,20 +73,22 @@ class SqlAssessmentRepository:
                     "core": item.core,
                     "position": position,
                 }
-                for position, item in enumerate(assessment.items)
+                for a in new
+                for position, item in enumerate(a.items)
             ],
         )
         await self._conn.execute(
             sa.insert(assessment_raters),
             [
                 {
-                    "tenant_id": tenant_id,
-                    "assessment_id": assessment_id,
+                    "tenant_id": a.tenant_id,
+                    "assessment_id": a.id,
                     "employee_id": rater.employee_id,
                     "rater_type": rater.type.value,
                     "submitted_at": rater.submitted_at,
                 }
-                for rater in assessment.raters
+                for a in new
+                for rater in a.raters
             ],
         )
 
