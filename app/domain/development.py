@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from app.domain.errors import Conflict, FieldError, InvalidInput, InvalidTransition
+from app.domain.errors import Conflict, FieldError, InvalidInput, InvalidTransition, NotFound
 from app.domain.gaps import CapabilityGap, GapStatus
 from app.domain.ids import new_id
 from app.domain.plans import Budget, OpenGap, PlanProposal, Reason
@@ -179,7 +179,8 @@ class Plan:
     ) -> "Plan":
         """The plan with one item moved on (and the plan completed when it was the last).
         Moving an item to the status it has changes nothing, so reports can be repeated.
-        Raises InvalidInput (no such item, a blank or bad completion id), InvalidTransition,
+        Raises NotFound (no such item), InvalidInput (a blank or bad completion id),
+        InvalidTransition,
         Conflict (a completion id that contradicts the one recorded)."""
         self._require_open()
         index = self._index(learning_item_id)
@@ -213,10 +214,7 @@ class Plan:
         for index, item in enumerate(self.items):
             if item.learning_item_id == learning_item_id:
                 return index
-        raise InvalidInput(
-            "The plan has no such item.",
-            [FieldError("learning_item_id", "Not an item of this plan.")],
-        )
+        raise NotFound("Plan item", learning_item_id)
 
     def _require_open(self) -> None:
         if self.status not in OPEN_PLAN:

@@ -156,6 +156,10 @@ async def test_the_loop_from_finalisation_to_reassessment(client, new_tenant):
         f"{url}/items/{basics}", json={"status": "in_progress"}, headers=as_a
     )
     assert started.json()["status"] == "active", started.text
+    stranger = await client.patch(
+        f"{url}/items/{uuid.uuid4()}", json={"status": "completed"}, headers=as_manager
+    )
+    assert_problem(stranger, 404, "not_found")
     assert_problem(
         await client.patch(f"{url}/items/{mentoring}", json={"status": "waived"}, headers=as_a),
         403,
