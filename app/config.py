@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="redis://HOST:PORT/DB; without it the scheduler runs in-process."
     )
+    in_process_scheduler: bool = Field(
+        True,
+        description="Without Redis, run the scheduled jobs inside the API process (turn off "
+        "when another process runs them).",
+    )
     jwt_secret: SecretStr | None = Field(
         None, description="Key that signs bearer tokens; bearer tokens are refused without it."
     )
@@ -44,6 +49,14 @@ class Settings(BaseSettings):
         90, ge=1, description="Days a revoked or expired API key is kept before it is purged."
     )
     shutdown_grace_seconds: int = Field(20, ge=0)
+    smtp_host: str | None = Field(
+        None, description="SMTP server for notification emails; without it they are logged."
+    )
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = Field("tandem@localhost", description="The From address of emails.")
+    smtp_starttls: bool = True
 
     @model_validator(mode="before")
     @classmethod

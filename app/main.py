@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry
@@ -13,6 +14,8 @@ from strawberry.fastapi import GraphQLRouter
 
 from app.adapters.db.engine import DatabaseProbe, create_engine
 from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from app.adapters.notify.email import ConsoleEmailSender, SmtpEmailSender
+from app.adapters.notify.webhooks import HttpxWebhookSender
 from app.adapters.redis import RedisProbe
 from app.adapters.security.jwt import BearerTokensDisabled, JwtVerifier
 from app.api import (
@@ -29,12 +32,15 @@ from app.api import (
     plans,
     roles,
     scales,
+    webhooks,
+    workflows,
 )
 from app.api.deps import OptionalActorDep, ServicesDep
 from app.api.middleware import HttpMetrics, RequestContextMiddleware
 from app.api.problems import install_problem_handlers, install_problem_openapi
 from app.config import Settings
 from app.domain.errors import Unauthenticated
+from app.domain.notifications import EmailSender
 from app.domain.ports import DependencyProbe, TokenVerifier
 from app.graphql.context import GraphQLContext
 from app.graphql.schema import build_schema
@@ -53,7 +59,9 @@ RFC 9457 `application/problem+json`. Lists are keyset-paginated: pass `next_curs
 `cursor`. The same operations are available over GraphQL at `/graphql`."""
 
 
-def build_services(settings: Settings, engine: AsyncEngine) -> ServiceContext:
+def build_services(
+    settings: Settings, engine: AsyncEngine, http: httpx.AsyncClient
+) -> ServiceContext:
     verifier: TokenVerifier = (
         JwtVerifier(
             settings.jwt_secret.get_secret_value(),
@@ -72,6 +80,24 @@ def build_services(settings: Settings, engine: AsyncEngine) -> ServiceContext:
         token_verifier=verifier,
         probes=probes,
         api_key_retention_days=settings.api_key_retention_days,
+        email=email_sender(settings),
+        webhooks=HttpxWebhookSender(http),
+    )
+
+
+def email_sender(settings: Settings) -> EmailSender:
+    """SMTP when a server is configured; otherwise emails are written to the log."""
+    if not settings.smtp_host:
+        return ConsoleEmailSender()
+    password = settings.smtp_password
+    return SmtpEmailSender(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_username,
+        None if password is None else password.get_secret_value(),
+        settings.smtp_sender,
+        settings.smtp_starttls,
+        timeout=30.0,
     )
 
 
@@ -81,10 +107,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
-        services = build_services(settings, engine)
+        http = httpx.AsyncClient()
+        services = build_services(settings, engine, http)
         app.state.services = services
         scheduler = None
-        if not settings.redis_url:
+        if not settings.redis_url and settings.in_process_scheduler:
             scheduler = InProcessScheduler(CRON_JOBS, {SERVICES: services})
             scheduler.start()
         try:
@@ -92,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if scheduler is not None:
                 await scheduler.stop(settings.shutdown_grace_seconds)
+            await http.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -116,6 +144,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gaps,
         learning,
         plans,
+        workflows,
+        webhooks,
     ):
         app.include_router(module.router)
     schema = build_schema(
@@ -177,10 +207,16 @@ def build_worker_settings(settings: Settings) -> type:
         )
     engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
 
-    async def open_services() -> ServiceContext:
-        return build_services(settings, engine)
+    http = httpx.AsyncClient()
 
-    return worker_settings(settings.redis_url, open_services, engine.dispose)
+    async def open_services() -> ServiceContext:
+        return build_services(settings, engine, http)
+
+    async def close_services() -> None:
+        await http.aclose()
+        await engine.dispose()
+
+    return worker_settings(settings.redis_url, open_services, close_services)
 
 
 def openapi_document(app: FastAPI) -> str:

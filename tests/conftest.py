@@ -58,6 +58,9 @@ def settings(database_url) -> Settings:
     return Settings(
         database_url=database_url,
         redis_url=None,
+        # Tests run the jobs themselves, at the times they choose; a scheduler ticking in the
+        # background would add statements to the ones they count.
+        in_process_scheduler=False,
         jwt_secret=JWT_SECRET,
         cors_origins=["https://app.example.com"],
         log_format="console",

@@ -13,6 +13,7 @@ from typing import Protocol, Self
 from app.domain.assessments import Assessment, CombinationRule, Rating, Result
 from app.domain.cohorts import Cohort, CohortRule
 from app.domain.development import Need, Plan, PlanPolicy
+from app.domain.events import DomainEvent
 from app.domain.frameworks import (
     CapabilityType,
     Framework,
@@ -22,6 +23,7 @@ from app.domain.frameworks import (
 )
 from app.domain.gaps import RollUp
 from app.domain.learning import LearningItem
+from app.domain.notifications import Outgoing, Retry
 from app.domain.pagination import Page, PageRequest
 from app.domain.people import Employee, EmployeeStatus, OrgUnit
 from app.domain.plans import LearningKind, Offer
@@ -39,6 +41,8 @@ from app.domain.views import (
     StoredResponse,
     UpsertOutcome,
 )
+from app.domain.webhooks import Delivery, OutgoingWebhook, WebhookSubscription
+from app.domain.workflows import Notice, Opening, Workflow, WorkflowRun
 
 
 class TenantRepository(Protocol):
@@ -282,8 +286,9 @@ class EmployeeRepository(Protocol):
 
     async def assign_roles(
         self, tenant_id: uuid.UUID, assignments: Sequence[RoleAssignment], now: datetime
-    ) -> set[uuid.UUID]:
-        """Apply the assignments in one statement; return the employees actually changed."""
+    ) -> dict[uuid.UUID, uuid.UUID | None]:
+        """Apply the assignments in one statement; return the employees actually changed,
+        each with the role they held before."""
         ...
 
 
@@ -369,9 +374,24 @@ class AssessmentRepository(Protocol):
         """Per employee, the (id, role id) of their most recently finalised assessment."""
         ...
 
-    async def expire_overdue(self, today: date, now: datetime) -> int:
-        """In every tenant, expire unfinished assessments due before `today` (one statement);
+    async def expire_overdue(
+        self, today: date, now: datetime, cutoffs: Mapping[uuid.UUID, date]
+    ) -> int:
+        """In every tenant, expire unfinished assessments due before `today`, or for the
+        assessments of a workflow in `cutoffs`, due before its cutoff (one statement);
         return how many."""
+        ...
+
+    async def workflow_rounds(
+        self, tenant_id: uuid.UUID, assessment_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[uuid.UUID, int]]:
+        """(workflow id, round) of those assessments a workflow drives."""
+        ...
+
+    async def join_workflow(
+        self, tenant_id: uuid.UUID, links: Sequence[tuple[uuid.UUID, uuid.UUID, int]]
+    ) -> None:
+        """Mark each (assessment, workflow, round) as driven by the workflow, in that round."""
         ...
 
     async def policy(self, tenant_id: uuid.UUID) -> tuple[CombinationRule, int] | None:
@@ -508,6 +528,145 @@ class PlanRepository(Protocol):
     ) -> None: ...
 
 
+class WorkflowRepository(Protocol):
+    async def add(self, workflow: Workflow) -> None: ...
+
+    async def get(self, tenant_id: uuid.UUID, workflow_id: uuid.UUID) -> Workflow | None: ...
+
+    async def id_by_key(self, tenant_id: uuid.UUID, key: str) -> uuid.UUID | None: ...
+
+    async def list(self, tenant_id: uuid.UUID, page: PageRequest) -> Page[Workflow]: ...
+
+    async def save(self, workflow: Workflow, *, previous_version: int) -> None: ...
+
+    async def every_tenant(self, *, active_only: bool) -> list[Workflow]:
+        """Every tenant's workflows (the active ones only, if asked): the scheduler's list."""
+        ...
+
+    async def last_periods(
+        self, workflow_ids: Collection[uuid.UUID]
+    ) -> dict[tuple[uuid.UUID, str], str]:
+        """The latest period fired per (workflow, trigger)."""
+        ...
+
+    async def claim_runs(self, runs: Sequence[WorkflowRun]) -> list[WorkflowRun]:
+        """Store each run unless its (workflow, trigger, period) already has one, in one
+        statement; return those this call stored. A concurrent claimer of the same run
+        waits for the first transaction and does not get it once that commits."""
+        ...
+
+    async def open_assessments(
+        self,
+        tenant_id: uuid.UUID,
+        opening: Opening,
+        target: Grouping,
+        cohorts: Sequence[Cohort],
+        notices: Sequence[Notice],
+    ) -> int:
+        """Open an assessment of each targeted active person against their current role
+        (skipping anyone without a role whose capabilities are published, without a manager
+        when the manager rates, or with an unfinished assessment of that role), with its items
+        and raters, and queue `notices` about each: set-based, a fixed number of statements
+        for any number of people. Returns how many were opened."""
+        ...
+
+    async def would_open(
+        self,
+        tenant_id: uuid.UUID,
+        opening: Opening,
+        target: Grouping,
+        cohorts: Sequence[Cohort],
+        page: PageRequest,
+    ) -> tuple[int, Page[uuid.UUID]]:
+        """Who `open_assessments` would open for now: how many, and a page of their ids."""
+        ...
+
+    async def record_opened(self, tenant_id: uuid.UUID, run_id: uuid.UUID, opened: int) -> None: ...
+
+    async def runs(
+        self, tenant_id: uuid.UUID, workflow_id: uuid.UUID, page: PageRequest
+    ) -> Page[WorkflowRun]: ...
+
+
+class NotificationRepository(Protocol):
+    async def claim(self, now: datetime, limit: int) -> list[Outgoing]:
+        """Up to `limit` pending notifications that are due and not claimed by a live
+        sender, across tenants, claimed until the lease ends (FOR UPDATE SKIP LOCKED, so
+        concurrent drainers take different rows); a claim that outlives its lease is taken
+        again by the next drain, which is the sweep for a sender that died."""
+        ...
+
+    async def record(self, outcomes: Sequence[tuple[uuid.UUID, Retry, str | None]]) -> None:
+        """Store each attempt's outcome: delivered, retried later, or dead-lettered."""
+        ...
+
+    async def list(
+        self,
+        tenant_id: uuid.UUID,
+        page: PageRequest,
+        *,
+        assessment_id: uuid.UUID | None = None,
+        status: str | None = None,
+    ) -> Page[Outgoing]: ...
+
+
+class EventRepository(Protocol):
+    async def record(self, events: Sequence[DomainEvent]) -> None:
+        """Add the events to the outbox, in the caller's transaction; one with a dedupe key
+        already recorded is skipped."""
+        ...
+
+    async def unprocessed(self, limit: int) -> list[DomainEvent]:
+        """Up to `limit` unprocessed events across tenants, oldest first, locked for this
+        transaction (FOR UPDATE SKIP LOCKED: a concurrent processor takes others)."""
+        ...
+
+    async def mark_processed(self, event_ids: Collection[uuid.UUID], now: datetime) -> None: ...
+
+    async def plans_overdue(self, today: date, now: datetime) -> int:
+        """Record plan_overdue, once per plan, for every active plan past its due date in
+        every tenant, in one statement. Returns how many were new."""
+        ...
+
+
+class WebhookRepository(Protocol):
+    async def add(self, subscription: WebhookSubscription) -> None: ...
+
+    async def get(
+        self, tenant_id: uuid.UUID, subscription_id: uuid.UUID
+    ) -> WebhookSubscription | None: ...
+
+    async def list(self, tenant_id: uuid.UUID, page: PageRequest) -> Page[WebhookSubscription]: ...
+
+    async def save(self, subscription: WebhookSubscription, *, previous_version: int) -> None: ...
+
+    async def delete(self, tenant_id: uuid.UUID, subscription_id: uuid.UUID) -> None: ...
+
+    async def active_of(self, tenant_ids: Collection[uuid.UUID]) -> list[WebhookSubscription]:
+        """The active subscriptions of these tenants."""
+        ...
+
+    async def enqueue(self, deliveries: Sequence[Delivery]) -> None:
+        """Add deliveries to the outbox; one already there for its (subscription, event) is
+        skipped, so a fan-out run twice delivers once."""
+        ...
+
+    async def claim(self, now: datetime, limit: int) -> list[OutgoingWebhook]:
+        """As NotificationRepository.claim, for webhook deliveries, each with its event's
+        body and its subscription's URL and secrets as they are now."""
+        ...
+
+    async def record(
+        self, outcomes: Sequence[tuple[uuid.UUID, Retry, int | None, str | None]]
+    ) -> None:
+        """Store each attempt's outcome: (delivery, retry decision, HTTP status, error)."""
+        ...
+
+    async def deliveries(
+        self, tenant_id: uuid.UUID, subscription_id: uuid.UUID, page: PageRequest
+    ) -> Page[Delivery]: ...
+
+
 class IdempotencyStore(Protocol):
     async def claim(
         self,
@@ -544,6 +703,10 @@ class UnitOfWork(Protocol):
     gaps: GapRepository
     learning: LearningRepository
     plans: PlanRepository
+    workflows: WorkflowRepository
+    notifications: NotificationRepository
+    events: EventRepository
+    webhooks: WebhookRepository
     idempotency: IdempotencyStore
 
     async def __aenter__(self) -> Self: ...

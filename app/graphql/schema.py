@@ -18,6 +18,8 @@ from app.graphql.learning import LearningMutation, LearningQuery
 from app.graphql.pagination import Connection, page_request
 from app.graphql.people import PeopleMutation, PeopleQuery
 from app.graphql.plans import PlanMutation, PlanQuery
+from app.graphql.webhooks import WebhookMutation, WebhookQuery
+from app.graphql.workflows import WorkflowMutation, WorkflowQuery
 from app.services import api_keys, tenants
 
 AccessRole = strawberry.enum(DomainRole, name="AccessRole")
@@ -138,7 +140,16 @@ class IdentityMutation:
 
 Query = merge_types(
     "Query",
-    (IdentityQuery, CatalogueQuery, PeopleQuery, AssessmentQuery, LearningQuery, PlanQuery),
+    (
+        IdentityQuery,
+        CatalogueQuery,
+        PeopleQuery,
+        AssessmentQuery,
+        LearningQuery,
+        PlanQuery,
+        WorkflowQuery,
+        WebhookQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -149,6 +160,8 @@ Mutation = merge_types(
         AssessmentMutation,
         LearningMutation,
         PlanMutation,
+        WorkflowMutation,
+        WebhookMutation,
     ),
 )
 

@@ -19,11 +19,12 @@ from app.domain.assessments import (
     Result,
 )
 from app.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
+from app.domain.events import DomainEvent, EventType
 from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
 from app.domain.views import AssessmentFilter
-from app.services import plans, utcnow
+from app.services import plans, utcnow, workflows
 from app.services.employees import visible_employees
 from app.services.guards import check_version
 
@@ -212,6 +213,18 @@ async def finalise_assessment(
         )
         await uow.assessments.save(finalised, previous_version=assessment.version)
         await uow.assessments.record_results(finalised, results, now)
+        await uow.events.record(
+            [
+                DomainEvent.of(
+                    finalised.tenant_id,
+                    EventType.ASSESSMENT_FINALISED,
+                    now,
+                    employee_id=finalised.employee_id,
+                    subject_id=finalised.id,
+                    data={"role_id": str(finalised.role_id)},
+                )
+            ]
+        )
         await plans.plan_after_finalising(uow, finalised, now)
         await uow.commit()
     return finalised, list(results)
@@ -293,9 +306,12 @@ def as_seen_by(actor: Actor, assessment: Assessment, sees_employee: bool) -> Ass
 
 async def expire_overdue_assessments(uow: UnitOfWork, *, now: datetime | None = None) -> int:
     """Scheduled job: assessments still unfinished after their due date expire, in every
-    tenant, in one statement. Running it twice expires nothing more. Returns how many."""
+    tenant, in one statement; a workflow's assessments after its grace period. Running it
+    twice expires nothing more. Returns how many."""
     moment = now or utcnow()
     async with uow:
-        expired = await uow.assessments.expire_overdue(moment.date(), moment)
+        today = moment.date()
+        cutoffs = await workflows.expiry_cutoffs(uow, today)
+        expired = await uow.assessments.expire_overdue(today, moment, cutoffs)
         await uow.commit()
     return expired

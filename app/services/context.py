@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.domain.notifications import EmailSender, WebhookSender
 from app.domain.ports import DependencyProbe, TokenVerifier, UnitOfWorkFactory
 
 
@@ -12,3 +13,5 @@ class ServiceContext:
     token_verifier: TokenVerifier
     probes: Sequence[DependencyProbe]
     api_key_retention_days: int
+    email: EmailSender
+    webhooks: WebhookSender

@@ -23,6 +23,7 @@ from app.domain.plans import Target
 from app.domain.ports import UnitOfWork, UnitOfWorkFactory
 from app.domain.roles import Requirement
 from app.domain.tenants import Tenant
+from app.domain.workflows import Workflow
 from app.services import utcnow
 from app.services.assessments import create_assessment, finalise_assessment, rate
 from app.services.authentication import authenticate_api_key
@@ -47,6 +48,7 @@ from app.services.plans import list_plans
 from app.services.roles import create_role
 from app.services.scales import create_scale
 from app.services.tenants import create_tenant
+from app.services.workflows import define_workflow
 
 DEFAULT_NAME = "Tandem Demo"
 DEFAULT_SEED = 7
@@ -65,6 +67,7 @@ class DemoCounts:
     aspired_roles: int
     cohorts: int
     learning_items: int
+    workflows: int
     assessments: int
     finalised_assessments: int
     plans: int
@@ -83,7 +86,8 @@ async def seed_demo(
 ) -> DemoTenant:
     """A new tenant holding two scales, three published frameworks, role profiles, an org
     tree, a few hundred employees with roles, managers and cohorts, a learning catalogue, and
-    an assessment cycle for two teams: half finalised, with the development plans that
+    two workflows (a quarterly review loop and an assessment after a role change), and an
+    assessment cycle for two teams: half finalised, with the development plans that
     generated, half awaiting the manager's finalisation. The same seed gives the same people
     and ratings. The use cases share one transaction, so seeding is quick and a failure
     leaves nothing behind. Raises InvalidInput for an unacceptable name, or if a service
@@ -119,6 +123,7 @@ async def _seed(uow_factory: UnitOfWorkFactory, name: str, seed: int) -> DemoTen
         )
     cohorts = await _create_cohorts(uow_factory, actor, workforce, unit_ids, employee_ids)
     learning_ids = await _create_catalogue(uow_factory, actor, capability_ids)
+    workflows = await _define_workflows(uow_factory, actor, cohorts)
     cycle = assessment_cycle(workforce, seed)
     await _run_assessment_cycle(uow_factory, actor, cycle, capability_ids, employee_ids)
     return DemoTenant(
@@ -135,6 +140,7 @@ async def _seed(uow_factory: UnitOfWorkFactory, name: str, seed: int) -> DemoTen
             aspired_roles=len(workforce.aspirations),
             cohorts=len(cohorts),
             learning_items=len(learning_ids),
+            workflows=len(workflows),
             assessments=len(cycle),
             finalised_assessments=sum(assessee.finalise for assessee in cycle),
             plans=await _count_plans(uow_factory, actor),
@@ -226,6 +232,60 @@ async def _hire(
     )
     _require_no_errors(assigned, "role assignments")
     return {row.reference: uuid.UUID(row.id) for row in hired.rows if row.reference and row.id}
+
+
+async def _define_workflows(
+    uow_factory: UnitOfWorkFactory, actor: Actor, cohorts: list[Cohort]
+) -> list[Workflow]:
+    """The loop on autopilot: a quarterly review of the senior sales cohort that notifies,
+    plans and re-assesses until the requirements are met, and an assessment of anyone whose
+    role changes."""
+    (senior_sales,) = [c for c in cohorts if c.key == "senior-sales"]
+    quarterly = await define_workflow(
+        uow_factory(),
+        actor,
+        key="quarterly-sales-review",
+        name="Quarterly capability review, senior sales",
+        definition={
+            "target": {"kind": "cohort", "ids": [str(senior_sales.id)]},
+            "triggers": [
+                {"type": "schedule", "cron": "0 9 1 1,4,7,10 *", "timezone": "Europe/London"}
+            ],
+            "steps": [
+                {"id": "assess", "type": "open_assessment", "due_in_days": 14},
+                {
+                    "id": "invite",
+                    "type": "notify",
+                    "about": "assess",
+                    "recipients": ["employee", "manager"],
+                    "remind_every_days": 3,
+                    "escalate_after_days": 5,
+                },
+                {"id": "finalised", "type": "wait", "for": "assess"},
+                {"id": "plan", "type": "generate_plan"},
+                {"id": "reassess", "type": "schedule_reassessment", "after_days": 30},
+                {"id": "loop", "type": "restart", "until": "requirements_met", "max_rounds": 3},
+            ],
+        },
+    )
+    new_role = await define_workflow(
+        uow_factory(),
+        actor,
+        key="new-role-baseline",
+        name="Baseline assessment after a role change",
+        definition={
+            "target": {"kind": "everyone"},
+            "triggers": [{"type": "event", "event": "role_changed"}],
+            "steps": [
+                {"id": "assess", "type": "open_assessment", "due_in_days": 30},
+                {"id": "invite", "type": "notify", "about": "assess"},
+                {"id": "finalised", "type": "wait", "for": "assess"},
+                {"id": "plan", "type": "generate_plan"},
+                {"id": "done", "type": "end"},
+            ],
+        },
+    )
+    return [quarterly, new_role]
 
 
 async def _create_cohorts(

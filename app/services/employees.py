@@ -8,10 +8,11 @@ they did not exist. hr_admin and integrations write.
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 from app.domain.bulk import BulkResult, RowResult, RowStatus, check_batch_size
 from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from app.domain.events import DomainEvent, EventType
 from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
 from app.domain.people import Employee, EmployeeStatus, Profile, find_cycles
@@ -106,6 +107,7 @@ async def create_employee(
             raise Conflict(f"An employee with external id {profile.external_id} exists already.")
         await uow.employees.add(employee)
         await _link_waiting_reports(uow, actor, employee)
+        await uow.events.record([_created(employee.tenant_id, employee.id, employee.created_at)])
         await uow.commit()
     return employee
 
@@ -180,6 +182,18 @@ async def update_employee(
             return employee
         await uow.employees.save(revised, previous_version=employee.version)
         await _link_waiting_reports(uow, actor, revised)
+        if revised.current_role_id != employee.current_role_id:
+            await uow.events.record(
+                [
+                    _role_changed(
+                        revised.tenant_id,
+                        revised.id,
+                        employee.current_role_id,
+                        revised.current_role_id,
+                        revised.updated_at,
+                    )
+                ]
+            )
         await uow.commit()
     return revised
 
@@ -257,6 +271,14 @@ async def upsert_employees(
                 for i in range(len(rows))
             )
         )
+        now = utcnow()
+        await uow.events.record(
+            [
+                _created(actor.tenant_id, outcome.id, now)
+                for outcome in outcomes.values()
+                if outcome.status is RowStatus.CREATED
+            ]
+        )
         await remember_response(
             uow, actor, idempotency_key=idempotency_key, response=result.to_json()
         )
@@ -327,13 +349,20 @@ async def assign_roles(
                 for index in indexes:
                     checked.fail(index, "employee_id", "The employee appears in several rows.")
         valid = [i for i in range(len(rows)) if i not in checked.errors]
-        changed = await uow.employees.assign_roles(
-            actor.tenant_id,
+        now = utcnow()
+        assignments = [
+            RoleAssignment(employee_of[i], role_ids[rows[i].role_key], rows[i].effective_date)
+            for i in valid
+        ]
+        changed = await uow.employees.assign_roles(actor.tenant_id, assignments, now)
+        await uow.events.record(
             [
-                RoleAssignment(employee_of[i], role_ids[rows[i].role_key], rows[i].effective_date)
-                for i in valid
-            ],
-            utcnow(),
+                _role_changed(
+                    actor.tenant_id, a.employee_id, changed[a.employee_id], a.role_id, now
+                )
+                for a in assignments
+                if a.employee_id in changed and changed[a.employee_id] != a.role_id
+            ]
         )
         result = BulkResult(
             tuple(
@@ -353,6 +382,29 @@ async def assign_roles(
         )
         await uow.commit()
     return result
+
+
+def _created(tenant_id: uuid.UUID, employee_id: uuid.UUID, now: datetime) -> DomainEvent:
+    return DomainEvent.of(tenant_id, EventType.EMPLOYEE_CREATED, now, employee_id=employee_id)
+
+
+def _role_changed(
+    tenant_id: uuid.UUID,
+    employee_id: uuid.UUID,
+    before: uuid.UUID | None,
+    after: uuid.UUID | None,
+    now: datetime,
+) -> DomainEvent:
+    return DomainEvent.of(
+        tenant_id,
+        EventType.ROLE_CHANGED,
+        now,
+        employee_id=employee_id,
+        data={
+            "previous_role_id": None if before is None else str(before),
+            "role_id": None if after is None else str(after),
+        },
+    )
 
 
 async def _link_waiting_reports(uow: UnitOfWork, actor: Actor, employee: Employee) -> None:

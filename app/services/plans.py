@@ -35,6 +35,7 @@ from app.domain.errors import (
     InvalidInput,
     NotFound,
 )
+from app.domain.events import DomainEvent, EventType
 from app.domain.gaps import employee_gaps
 from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
@@ -129,10 +130,17 @@ async def generate_plans(
 
 
 async def plan_after_finalising(uow: UnitOfWork, assessment: Assessment, now: datetime) -> None:
-    """Inside the unit of work that finalised `assessment`: generate the employee's plan
-    when the tenant wants plans on finalisation."""
+    """Inside the unit of work that finalised `assessment`: generate the employee's plan when
+    the workflow driving the assessment plans after this round, or, for an assessment no
+    workflow drives, when the tenant wants plans on finalisation."""
     policy = await _policy(uow, assessment.tenant_id)
-    if policy.generate_on_finalise:
+    wanted = policy.generate_on_finalise
+    lineage = await uow.assessments.workflow_rounds(assessment.tenant_id, [assessment.id])
+    if assessment.id in lineage:
+        workflow_id, round_number = lineage[assessment.id]
+        workflow = await uow.workflows.get(assessment.tenant_id, workflow_id)
+        wanted = workflow is not None and workflow.definition.plans_after(round_number)
+    if wanted:
         await _generate(uow, assessment.tenant_id, [assessment.employee_id], policy, now)
 
 
@@ -440,14 +448,29 @@ async def _generate(
 
 async def _schedule_reassessments(uow: UnitOfWork, plans: list[Plan], now: datetime) -> list[Plan]:
     """Each newly completed plan with its re-assessment scheduled: against the plan's role,
-    rated by the employee and their manager, due after the tenant's interval. A role that no
-    longer requires anything gets none. The hook the workflow issue opens it from."""
+    rated by the employee and their manager, due after the tenant's interval (or the
+    interval of the workflow whose loop it is part of). A role that no longer requires
+    anything gets none. Records plan_completed for each."""
     completed = [p for p in plans if p.status is PlanStatus.COMPLETED and p.reassessment_id is None]
     if not completed:
         return plans
     tenant_id = completed[0].tenant_id
+    await uow.events.record(
+        [
+            DomainEvent.of(
+                tenant_id,
+                EventType.PLAN_COMPLETED,
+                now,
+                employee_id=plan.employee_id,
+                subject_id=plan.id,
+                data={"assessment_id": str(plan.assessment_id)},
+            )
+            for plan in completed
+        ]
+    )
     policy = await _policy(uow, tenant_id)
     due = now.date() + timedelta(days=policy.reassess_after_days)
+    loops = await _workflow_loops(uow, tenant_id, [p.assessment_id for p in completed], now, due)
     ids = tuple({p.employee_id for p in completed})
     found = await uow.employees.list(
         tenant_id, PageRequest(limit=len(ids)), EmployeeFilter(ids=ids)
@@ -458,6 +481,7 @@ async def _schedule_reassessments(uow: UnitOfWork, plans: list[Plan], now: datet
     max_levels = await uow.capabilities.max_levels(tenant_id, capabilities)
     scheduled: dict[uuid.UUID, Plan] = {}
     reassessments = []
+    links = []
     for plan in completed:
         employee, role = people.get(plan.employee_id), roles.get(plan.role_id)
         if employee is None or role is None:
@@ -476,15 +500,47 @@ async def _schedule_reassessments(uow: UnitOfWork, plans: list[Plan], now: datet
                 required_rater_types=(RaterType.SELF, RaterType.MANAGER)
                 if employee.manager_id
                 else (RaterType.SELF,),
-                due_date=due,
+                due_date=loops[plan.assessment_id][2] if plan.assessment_id in loops else due,
                 now=now,
             )
         except InvalidInput:
             continue
         reassessments.append(reassessment)
         scheduled[plan.id] = plan.scheduled_reassessment(reassessment.id)
+        if plan.assessment_id in loops:
+            workflow_id, next_round, _ = loops[plan.assessment_id]
+            links.append((reassessment.id, workflow_id, next_round))
     await uow.assessments.add_many(reassessments)
+    await uow.assessments.join_workflow(tenant_id, links)
     return [scheduled.get(p.id, p) for p in plans]
+
+
+async def _workflow_loops(
+    uow: UnitOfWork,
+    tenant_id: uuid.UUID,
+    assessment_ids: list[uuid.UUID],
+    now: datetime,
+    default_due: date,
+) -> dict[uuid.UUID, tuple[uuid.UUID, int, date]]:
+    """For each plan's assessment whose workflow re-assesses after the plan: the workflow,
+    the re-assessment's round, and its due date (the step's own interval, or the tenant's)."""
+    lineage = await uow.assessments.workflow_rounds(tenant_id, assessment_ids)
+    steps = {}
+    for workflow_id in {workflow_id for workflow_id, _ in lineage.values()}:
+        workflow = await uow.workflows.get(tenant_id, workflow_id)
+        if workflow is not None and (step := workflow.definition.reassessment()) is not None:
+            steps[workflow_id] = step
+    return {
+        assessment_id: (
+            workflow_id,
+            round_number + 1,
+            default_due
+            if steps[workflow_id].after_days is None
+            else now.date() + timedelta(days=steps[workflow_id].after_days),
+        )
+        for assessment_id, (workflow_id, round_number) in lineage.items()
+        if workflow_id in steps
+    }
 
 
 async def _change(uow, actor, plan_id, expected_version, change, *, leads_only=True) -> Plan:

@@ -129,6 +129,14 @@ async def test_every_cohort_has_members(client, demo):
     assert len(members["engineering-reporting-line"]) > len(members["new-manager-pilot"])
 
 
+async def test_the_demo_runs_its_loop_on_workflows(client, demo):
+    workflows = await every(client, "/v1/workflows", demo.admin_key)
+    assert len(workflows) == demo.counts.workflows == 2
+    assert {w["status"] for w in workflows} == {"active"}
+    triggers = {w["key"]: w["definition"]["triggers"][0]["type"] for w in workflows}
+    assert triggers == {"quarterly-sales-review": "schedule", "new-role-baseline": "event"}
+
+
 async def test_the_demo_has_a_learning_catalogue_that_leaves_gaps_uncovered(client, demo):
     items = await every(client, "/v1/learning-items", demo.admin_key)
     assert len(items) == demo.counts.learning_items >= 25

@@ -308,11 +308,21 @@ class SqlAssessmentRepository:
         rows = await self._conn.execute(sa.select(ranked).where(ranked.c.rank == 1))
         return {row.employee_id: (row.id, row.role_id) for row in rows}
 
-    async def expire_overdue(self, today: date, now: datetime) -> int:
+    async def expire_overdue(
+        self, today: date, now: datetime, cutoffs: Mapping[uuid.UUID, date]
+    ) -> int:
+        cutoff = (
+            sa.case(
+                *((assessments.c.workflow_id == w, day) for w, day in cutoffs.items()),
+                else_=today,
+            )
+            if cutoffs
+            else sa.literal(today, sa.Date)
+        )
         result = await self._conn.execute(
             sa.update(assessments)
             .where(
-                assessments.c.due_date < today,
+                assessments.c.due_date < cutoff,
                 assessments.c.status.in_([status.value for status in UNFINISHED]),
             )
             .values(
@@ -323,6 +333,39 @@ class SqlAssessmentRepository:
             .execution_options(**{CROSS_TENANT: True})
         )
         return result.rowcount
+
+    async def workflow_rounds(
+        self, tenant_id: uuid.UUID, assessment_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[uuid.UUID, int]]:
+        if not assessment_ids:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(
+                assessments.c.id, assessments.c.workflow_id, assessments.c.workflow_round
+            ).where(
+                assessments.c.tenant_id == tenant_id,
+                assessments.c.id.in_(set(assessment_ids)),
+                assessments.c.workflow_id.is_not(None),
+            )
+        )
+        return {row.id: (row.workflow_id, row.workflow_round) for row in rows}
+
+    async def join_workflow(
+        self, tenant_id: uuid.UUID, links: Sequence[tuple[uuid.UUID, uuid.UUID, int]]
+    ) -> None:
+        if not links:
+            return
+        await self._conn.execute(
+            sa.update(assessments)
+            .where(
+                assessments.c.tenant_id == tenant_id,
+                assessments.c.id == sa.bindparam("assessment_id"),
+            )
+            .values(
+                workflow_id=sa.bindparam("driver"), workflow_round=sa.bindparam("round_number")
+            ),
+            [{"assessment_id": a, "driver": w, "round_number": r} for a, w, r in links],
+        )
 
     async def policy(self, tenant_id: uuid.UUID) -> tuple[CombinationRule, int] | None:
         row = (
@@ -544,7 +587,7 @@ class SqlGapRepository:
     async def member_ids(
         self, tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort] = ()
     ) -> list[uuid.UUID]:
-        members = _members(tenant_id, grouping, cohorts).subquery("members")
+        members = group_members(tenant_id, grouping, cohorts).subquery("members")
         rows = await self._conn.execute(
             sa.select(employees.c.id)
             .join(members, members.c.employee_id == employees.c.id)
@@ -560,7 +603,7 @@ class SqlGapRepository:
     async def _members(
         self, tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort]
     ) -> sa.Subquery:
-        members_query = _members(tenant_id, grouping, cohorts)
+        members_query = group_members(tenant_id, grouping, cohorts)
         if grouping.by is GroupBy.TEAM:
             # Asked inside the aggregate, PostgreSQL guesses thousands of reports where a team
             # has tens and scans every level in the tenant; asked first, the team's ids make
@@ -636,7 +679,7 @@ def _group_key(grouping: Grouping, key: object) -> str:
     return str(key)
 
 
-def _members(tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort]) -> sa.Select:
+def group_members(tenant_id: uuid.UUID, grouping: Grouping, cohorts: Sequence[Cohort]) -> sa.Select:
     """(group_key, employee_id) for every member of every group, without repeats. Keys are
     ids (of units, roles) or their text (managers, cohorts), made text alike when read."""
     key = sa.String(64)

@@ -423,33 +423,6 @@ class SqlCapabilityRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    def _current(self, tenant_id: uuid.UUID) -> sa.Select:
-        return (
-            sa.select(
-                capabilities.c.id,
-                capabilities.c.framework_id,
-                capabilities.c.key,
-                framework_versions.c.number.label("version_number"),
-                capability_revisions.c.name,
-                capability_revisions.c.type,
-                capability_revisions.c.description,
-                capability_revisions.c.scale_id,
-                capability_revisions.c.group_key,
-                capability_revisions.c.indicators,
-            )
-            .join(capability_revisions, capability_revisions.c.capability_id == capabilities.c.id)
-            .join(
-                framework_versions,
-                framework_versions.c.id == capability_revisions.c.framework_version_id,
-            )
-            .where(
-                capabilities.c.tenant_id == tenant_id,
-                capability_revisions.c.tenant_id == tenant_id,
-                framework_versions.c.tenant_id == tenant_id,
-                framework_versions.c.status == VersionStatus.PUBLISHED.value,
-            )
-        )
-
     async def list(
         self,
         tenant_id: uuid.UUID,
@@ -459,7 +432,7 @@ class SqlCapabilityRepository:
         type: CapabilityType | None = None,
         search: str | None = None,
     ) -> Page[CapabilityView]:
-        statement = self._current(tenant_id)
+        statement = published_capabilities(tenant_id)
         if framework_id is not None:
             statement = statement.where(capabilities.c.framework_id == framework_id)
         if type is not None:
@@ -477,11 +450,13 @@ class SqlCapabilityRepository:
     async def get_many(
         self, tenant_id: uuid.UUID, capability_ids: Collection[uuid.UUID]
     ) -> list[CapabilityView]:
-        statement = self._current(tenant_id).where(capabilities.c.id.in_(set(capability_ids)))
+        statement = published_capabilities(tenant_id).where(
+            capabilities.c.id.in_(set(capability_ids))
+        )
         return [_capability(row) for row in await self._conn.execute(statement)]
 
     async def get(self, tenant_id: uuid.UUID, capability_id: uuid.UUID) -> CapabilityView | None:
-        statement = self._current(tenant_id).where(capabilities.c.id == capability_id)
+        statement = published_capabilities(tenant_id).where(capabilities.c.id == capability_id)
         row = (await self._conn.execute(statement)).first()
         return None if row is None else _capability(row)
 
@@ -491,7 +466,7 @@ class SqlCapabilityRepository:
         if not capability_ids:
             return {}
         statement = (
-            self._current(tenant_id)
+            published_capabilities(tenant_id)
             .with_only_columns(capabilities.c.id, competency_scales.c.levels)
             .join(competency_scales, competency_scales.c.id == capability_revisions.c.scale_id)
             .where(
@@ -500,6 +475,35 @@ class SqlCapabilityRepository:
             )
         )
         return {row.id: len(row.levels) for row in await self._conn.execute(statement)}
+
+
+def published_capabilities(tenant_id: uuid.UUID) -> sa.Select:
+    """Each capability as its published framework version has it, with its scale."""
+    return (
+        sa.select(
+            capabilities.c.id,
+            capabilities.c.framework_id,
+            capabilities.c.key,
+            framework_versions.c.number.label("version_number"),
+            capability_revisions.c.name,
+            capability_revisions.c.type,
+            capability_revisions.c.description,
+            capability_revisions.c.scale_id,
+            capability_revisions.c.group_key,
+            capability_revisions.c.indicators,
+        )
+        .join(capability_revisions, capability_revisions.c.capability_id == capabilities.c.id)
+        .join(
+            framework_versions,
+            framework_versions.c.id == capability_revisions.c.framework_version_id,
+        )
+        .where(
+            capabilities.c.tenant_id == tenant_id,
+            capability_revisions.c.tenant_id == tenant_id,
+            framework_versions.c.tenant_id == tenant_id,
+            framework_versions.c.status == VersionStatus.PUBLISHED.value,
+        )
+    )
 
 
 def _capability(row: sa.Row) -> CapabilityView:

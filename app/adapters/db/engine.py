@@ -5,6 +5,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.adapters.db.tenancy import install_tenancy_guard
+from app.domain.ids import new_id
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -27,6 +28,13 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # The same name as the PostgreSQL function (migration 0006): ids for rows made by
+    # INSERT ... SELECT, stored as the Uuid type stores them on SQLite.
+    dbapi_connection.create_function("tandem_uuid7", 0, _uuid7_hex)
+
+
+def _uuid7_hex() -> str:
+    return new_id().hex
 
 
 class DatabaseProbe:

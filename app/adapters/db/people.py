@@ -457,9 +457,9 @@ class SqlEmployeeRepository:
 
     async def assign_roles(
         self, tenant_id: uuid.UUID, assignments: Sequence[RoleAssignment], now: datetime
-    ) -> set[uuid.UUID]:
+    ) -> dict[uuid.UUID, uuid.UUID | None]:
         if not assignments:
-            return set()
+            return {}
         current = await self._conn.execute(
             sa.select(
                 employees.c.id, employees.c.current_role_id, employees.c.role_effective_date
@@ -494,7 +494,7 @@ class SqlEmployeeRepository:
                     for a in changed
                 ],
             )
-        return {a.employee_id for a in changed}
+        return {a.employee_id: stored.get(a.employee_id, (None, None))[0] for a in changed}
 
     async def _write_aspired(self, employee: Employee) -> None:
         if employee.aspired_role_ids:

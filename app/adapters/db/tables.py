@@ -336,8 +336,19 @@ assessments = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("opened_at", UtcDateTime, nullable=True),
     sa.Column("closed_at", UtcDateTime, nullable=True),
+    # The workflow that drives the assessment, the run that opened it and the round of the
+    # person's loop; plain columns (added to a populated table, and SQLite cannot add a
+    # foreign key to one). Workflows are paused, never deleted.
+    sa.Column("workflow_id", sa.Uuid, nullable=True),
+    sa.Column("workflow_run_id", sa.Uuid, nullable=True),
+    sa.Column("workflow_round", sa.Integer, nullable=True),
     sa.Index("ix_assessments_tenant_id_employee_id", "tenant_id", "employee_id"),
     sa.Index("ix_assessments_tenant_id_status", "tenant_id", "status"),
+    sa.Index("ix_assessments_workflow_id", "workflow_id"),
+    # A run opens one assessment per person, however often it is retried.
+    sa.Index(
+        "uq_assessments_workflow_run_id_employee_id", "workflow_run_id", "employee_id", unique=True
+    ),
 )
 
 
@@ -540,4 +551,131 @@ plan_open_gaps = sa.Table(
     sa.Column("required_level", sa.Integer, nullable=False),
     sa.Column("shortfall", sa.String(20), nullable=False),
     sa.Column("position", sa.Integer, nullable=False),
+)
+
+workflows = sa.Table(
+    "workflows",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("key", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("active_since", UtcDateTime, nullable=False),
+    *_timestamps(),
+    sa.UniqueConstraint("tenant_id", "key"),
+    sa.Index("ix_workflows_status", "status"),
+)
+
+workflow_runs = sa.Table(
+    "workflow_runs",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("workflow_id", sa.Uuid, sa.ForeignKey("workflows.id"), nullable=False),
+    sa.Column("trigger", sa.String(40), nullable=False),
+    sa.Column("period", sa.String(64), nullable=False),
+    sa.Column("employee_id", sa.Uuid, sa.ForeignKey("employees.id"), nullable=True),
+    sa.Column("fired_at", UtcDateTime, nullable=False),
+    sa.Column("opened", sa.Integer, nullable=False),
+    # The gate that makes a firing happen once across workers and retries.
+    sa.UniqueConstraint("workflow_id", "trigger", "period"),
+)
+
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("assessment_id", sa.Uuid, sa.ForeignKey("assessments.id"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("recipient", sa.String(320), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("claimed_until", UtcDateTime, nullable=True),
+    sa.Column("sent_at", UtcDateTime, nullable=True),
+    sa.Column("last_error", sa.String(300), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    # Deciding the same notice twice queues it once.
+    sa.UniqueConstraint("assessment_id", "kind", "sequence", "recipient"),
+    sa.Index(
+        "ix_notifications_pending",
+        "next_attempt_at",
+        postgresql_where=sa.text("status = 'pending'"),
+        sqlite_where=sa.text("status = 'pending'"),
+    ),
+    sa.Index("ix_notifications_tenant_id_status", "tenant_id", "status"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("type", sa.String(40), nullable=False),
+    sa.Column("employee_id", sa.Uuid, nullable=True),
+    sa.Column("subject_id", sa.Uuid, nullable=True),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Column("occurred_at", UtcDateTime, nullable=False),
+    sa.Column("dedupe_key", sa.String(100), nullable=True),
+    sa.Column("processed_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("tenant_id", "dedupe_key"),
+    sa.Index(
+        "ix_events_unprocessed",
+        "id",
+        postgresql_where=sa.text("processed_at IS NULL"),
+        sqlite_where=sa.text("processed_at IS NULL"),
+    ),
+)
+
+webhook_subscriptions = sa.Table(
+    "webhook_subscriptions",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("url", sa.String(2000), nullable=False),
+    sa.Column("description", sa.String(500), nullable=False),
+    sa.Column("event_types", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("disabled_reason", sa.String(200), nullable=True),
+    sa.Column("secret", sa.String(100), nullable=False),
+    sa.Column("previous_secret", sa.String(100), nullable=True),
+    sa.Column("previous_secret_expires_at", UtcDateTime, nullable=True),
+    *_timestamps(),
+    sa.Index("ix_webhook_subscriptions_tenant_id_status", "tenant_id", "status"),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column(
+        "subscription_id",
+        sa.Uuid,
+        sa.ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("event_id", sa.Uuid, sa.ForeignKey("events.id"), nullable=False),
+    sa.Column("event_type", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("claimed_until", UtcDateTime, nullable=True),
+    sa.Column("last_status_code", sa.Integer, nullable=True),
+    sa.Column("last_error", sa.String(300), nullable=True),
+    sa.Column("delivered_at", UtcDateTime, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    # An event reaches each subscription once, however often the fan-out runs.
+    sa.UniqueConstraint("subscription_id", "event_id"),
+    sa.Index(
+        "ix_webhook_deliveries_pending",
+        "next_attempt_at",
+        postgresql_where=sa.text("status = 'pending'"),
+        sqlite_where=sa.text("status = 'pending'"),
+    ),
+    sa.Index("ix_webhook_deliveries_subscription_id_id", "subscription_id", "id"),
 )

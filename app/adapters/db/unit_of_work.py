@@ -12,8 +12,10 @@ from app.adapters.db.catalogue import (
     SqlRoleRepository,
     SqlScaleRepository,
 )
+from app.adapters.db.events import SqlEventRepository
 from app.adapters.db.idempotency import SqlIdempotencyStore
 from app.adapters.db.learning import SqlLearningRepository
+from app.adapters.db.notifications import SqlNotificationRepository
 from app.adapters.db.people import (
     SqlCohortRepository,
     SqlEmployeeRepository,
@@ -21,6 +23,8 @@ from app.adapters.db.people import (
 )
 from app.adapters.db.plans import SqlPlanRepository
 from app.adapters.db.repositories import SqlApiKeyRepository, SqlTenantRepository
+from app.adapters.db.webhooks import SqlWebhookRepository
+from app.adapters.db.workflows import SqlWorkflowRepository
 from app.domain.errors import Conflict
 
 
@@ -47,6 +51,10 @@ class SqlUnitOfWork:
         self.gaps = SqlGapRepository(self._conn)
         self.learning = SqlLearningRepository(self._conn)
         self.plans = SqlPlanRepository(self._conn)
+        self.workflows = SqlWorkflowRepository(self._conn)
+        self.notifications = SqlNotificationRepository(self._conn)
+        self.events = SqlEventRepository(self._conn)
+        self.webhooks = SqlWebhookRepository(self._conn)
         self.idempotency = SqlIdempotencyStore(self._conn)
         return self
 

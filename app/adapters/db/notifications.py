@@ -1,0 +1,157 @@
+"""The notification outbox: claimed in batches by any number of drainers, never twice at once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.adapters.db.pagination import fetch_page_by_id
+from app.adapters.db.tables import assessments, employees, notifications, roles
+from app.adapters.db.tenancy import CROSS_TENANT
+from app.domain.notifications import CLAIM_LEASE, DeliveryStatus, Outgoing, Retry
+from app.domain.pagination import Page, PageRequest
+
+
+class SqlNotificationRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def claim(self, now, limit: int) -> list[Outgoing]:
+        claimable = (
+            sa.select(notifications.c.id)
+            .where(
+                notifications.c.status == DeliveryStatus.PENDING.value,
+                notifications.c.next_attempt_at <= now,
+                sa.or_(
+                    notifications.c.claimed_until.is_(None), notifications.c.claimed_until < now
+                ),
+            )
+            .order_by(notifications.c.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = await self._conn.execute(
+            sa.update(notifications)
+            .where(notifications.c.id.in_(claimable.scalar_subquery()))
+            .values(claimed_until=now + CLAIM_LEASE)
+            .returning(notifications.c.id)
+            .execution_options(**{CROSS_TENANT: True})
+        )
+        ids = [row.id for row in claimed]
+        if not ids:
+            return []
+        rows = await self._conn.execute(
+            _outgoing().where(notifications.c.id.in_(ids)).execution_options(**{CROSS_TENANT: True})
+        )
+        return [_to_outgoing(row) for row in rows]
+
+    async def record(self, outcomes: Sequence[tuple[uuid.UUID, Retry, str | None]]) -> None:
+        if not outcomes:
+            return
+        await self._conn.execute(
+            sa.update(notifications)
+            .where(notifications.c.id == sa.bindparam("row_id"))
+            .values(
+                status=sa.bindparam("new_status"),
+                attempts=sa.bindparam("new_attempts"),
+                next_attempt_at=sa.func.coalesce(
+                    sa.bindparam("retry_at", type_=notifications.c.next_attempt_at.type),
+                    notifications.c.next_attempt_at,
+                ),
+                sent_at=sa.bindparam("delivered_at", type_=notifications.c.sent_at.type),
+                last_error=sa.bindparam("error"),
+                claimed_until=None,
+            )
+            .execution_options(**{CROSS_TENANT: True}),
+            [
+                {
+                    "row_id": row_id,
+                    "new_status": retry.status.value,
+                    "new_attempts": retry.attempts,
+                    "retry_at": retry.at,
+                    "delivered_at": retry.sent_at,
+                    "error": None if error is None else error[:300],
+                }
+                for row_id, retry, error in outcomes
+            ],
+        )
+
+    async def list(
+        self,
+        tenant_id: uuid.UUID,
+        page: PageRequest,
+        *,
+        assessment_id: uuid.UUID | None = None,
+        status: str | None = None,
+    ) -> Page[Outgoing]:
+        statement = _outgoing(tenant_id)
+        if assessment_id is not None:
+            statement = statement.where(notifications.c.assessment_id == assessment_id)
+        if status is not None:
+            statement = statement.where(notifications.c.status == status)
+        return await fetch_page_by_id(self._conn, statement, notifications.c.id, page, _to_outgoing)
+
+
+def _outgoing(tenant_id: uuid.UUID | None = None) -> sa.Select:
+    """Each notification with its recipient's address as it is now and what the email says;
+    the tenant's only, when one is given."""
+    employee = employees.alias("employee")
+    manager = employees.alias("manager")
+    skip = employees.alias("skip_manager")
+    address = sa.case(
+        (notifications.c.recipient == "employee", employee.c.email),
+        (notifications.c.recipient == "manager", manager.c.email),
+        (notifications.c.recipient == "skip_manager", skip.c.email),
+        else_=notifications.c.recipient,
+    )
+    statement = (
+        sa.select(
+            notifications,
+            address.label("address"),
+            employee.c.name.label("employee_name"),
+            roles.c.name.label("role_name"),
+            assessments.c.due_date,
+        )
+        .join(assessments, assessments.c.id == notifications.c.assessment_id)
+        .join(employee, employee.c.id == assessments.c.employee_id)
+        .join(roles, roles.c.id == assessments.c.role_id)
+        .outerjoin(
+            manager,
+            sa.and_(
+                manager.c.id == employee.c.manager_id,
+                manager.c.tenant_id == employee.c.tenant_id,
+            ),
+        )
+        .outerjoin(
+            skip,
+            sa.and_(skip.c.id == manager.c.manager_id, skip.c.tenant_id == manager.c.tenant_id),
+        )
+    )
+    if tenant_id is None:
+        return statement
+    return statement.where(
+        *(table.c.tenant_id == tenant_id for table in (notifications, assessments, employee, roles))
+    )
+
+
+def _to_outgoing(row: sa.Row) -> Outgoing:
+    return Outgoing(
+        id=row.id,
+        tenant_id=row.tenant_id,
+        assessment_id=row.assessment_id,
+        kind=row.kind,
+        sequence=row.sequence,
+        recipient=row.recipient,
+        address=row.address,
+        employee_name=row.employee_name,
+        role_name=row.role_name,
+        due_date=row.due_date,
+        status=DeliveryStatus(row.status),
+        attempts=row.attempts,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        last_error=row.last_error,
+    )

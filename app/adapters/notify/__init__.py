@@ -1,0 +1,1 @@
+"""Outgoing messages: signed webhooks over HTTP, and emails over SMTP or to the log."""
