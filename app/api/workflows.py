@@ -25,6 +25,7 @@ from app.api.problems import problem_responses
 from app.domain.assessments import RaterType
 from app.domain.notifications import DeliveryStatus
 from app.domain.pagination import MAX_LIMIT, PageRequest
+from app.domain.workflow_documents import document_of
 from app.domain.workflows import (
     DEFAULT_DUE_IN_DAYS,
     DEFAULT_GRACE_DAYS,
@@ -253,7 +254,7 @@ class WorkflowOut(BaseModel):
             key=workflow.key,
             name=workflow.name,
             status=workflow.status,
-            definition=WorkflowDefinition.model_validate(workflow.definition.to_document()),
+            definition=WorkflowDefinition.model_validate(document_of(workflow.definition)),
             active_since=workflow.active_since,
             version=workflow.version,
             created_at=workflow.created_at,

@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 from app.domain.errors import FieldError, InvalidInput
 from app.domain.notifications import DeliveryStatus as DomainDeliveryStatus
 from app.domain.notifications import Outgoing
+from app.domain.workflow_documents import document_of
 from app.domain.workflows import Workflow as DomainWorkflow
 from app.domain.workflows import WorkflowRun as DomainWorkflowRun
 from app.domain.workflows import WorkflowStatus as DomainWorkflowStatus
@@ -46,7 +47,7 @@ class Workflow:
             key=workflow.key,
             name=workflow.name,
             status=workflow.status,
-            definition=workflow.definition.to_document(),
+            definition=document_of(workflow.definition),
             active_since=workflow.active_since,
             version=workflow.version,
             created_at=workflow.created_at,

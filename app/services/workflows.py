@@ -20,6 +20,7 @@ from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
 from app.domain.views import GroupBy
+from app.domain.workflow_documents import parse_definition
 from app.domain.workflows import (
     AssessmentFacts,
     Definition,
@@ -31,7 +32,6 @@ from app.domain.workflows import (
     local_today,
     notices_due,
     opening,
-    parse_definition,
 )
 from app.services import utcnow
 from app.services.guards import check_version

@@ -34,6 +34,7 @@ from app.domain.notifications import DeliveryStatus
 from app.domain.pagination import Page, PageRequest
 from app.domain.people import EmployeeStatus
 from app.domain.views import Grouping
+from app.domain.workflow_documents import document_of, parse_definition
 from app.domain.workflows import (
     AssessmentFacts,
     Notice,
@@ -41,7 +42,6 @@ from app.domain.workflows import (
     Workflow,
     WorkflowRun,
     WorkflowStatus,
-    parse_definition,
     workflow_zone,
 )
 
@@ -514,7 +514,7 @@ def _values(workflow: Workflow) -> dict[str, object]:
         "tenant_id": workflow.tenant_id,
         "key": workflow.key,
         "name": workflow.name,
-        "definition": workflow.definition.to_document(),
+        "definition": document_of(workflow.definition),
         "status": workflow.status.value,
         "active_since": workflow.active_since,
         "version": workflow.version,
