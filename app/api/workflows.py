@@ -183,7 +183,9 @@ class RestartStepIn(BaseModel):
     until: Literal["requirements_met"] | None = Field(
         None, description="Stop once the person meets their role's requirements."
     )
-    max_rounds: int | None = Field(None, description="Or after this many assessments.")
+    max_rounds: int | None = Field(
+        None, description="At most this many assessments per person, the first included."
+    )
 
 
 class EndStepIn(BaseModel):

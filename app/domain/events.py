@@ -61,3 +61,9 @@ class DomainEvent:
 
     def body(self) -> bytes:
         return json.dumps(self.payload(), separators=(",", ":"), sort_keys=True).encode()
+
+
+def driven_by(workflow_id: uuid.UUID | None) -> dict[str, str]:
+    """Event data naming the workflow whose loop the event comes from, if any: that
+    workflow does not fire on its own loop's events."""
+    return {} if workflow_id is None else {"workflow_id": str(workflow_id)}

@@ -10,8 +10,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-MAX_ATTEMPTS = 8
-"""Attempts before a message is dead-lettered: about a day of retries with the backoff below."""
+MAX_ATTEMPTS = 14
+"""Attempts before a message is dead-lettered: about a day (26 hours) of retries with the
+backoff below."""
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=6)
 CLAIM_LEASE = timedelta(minutes=10)

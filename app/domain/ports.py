@@ -596,8 +596,12 @@ class NotificationRepository(Protocol):
         again by the next drain, which is the sweep for a sender that died."""
         ...
 
-    async def record(self, outcomes: Sequence[tuple[uuid.UUID, Retry, str | None]]) -> None:
-        """Store each attempt's outcome: delivered, retried later, or dead-lettered."""
+    async def record(
+        self, outcomes: Sequence[tuple[uuid.UUID, Retry, str | None]], lease: datetime
+    ) -> None:
+        """Store each attempt's outcome (delivered, retried later, or dead-lettered) on the
+        rows still held under `lease` (their claim's end): a sender whose lease lapsed and
+        was taken over cannot overwrite what the next sender recorded."""
         ...
 
     async def list(
@@ -622,6 +626,10 @@ class EventRepository(Protocol):
         ...
 
     async def mark_processed(self, event_ids: Collection[uuid.UUID], now: datetime) -> None: ...
+
+    async def mark_failed(self, event_id: uuid.UUID, error: str, now: datetime) -> None:
+        """Set the event aside as processed, with the error that stopped it."""
+        ...
 
     async def plans_overdue(self, today: date, now: datetime) -> int:
         """Record plan_overdue, once per plan, for every active plan past its due date in
@@ -657,9 +665,18 @@ class WebhookRepository(Protocol):
         ...
 
     async def record(
-        self, outcomes: Sequence[tuple[uuid.UUID, Retry, int | None, str | None]]
+        self,
+        outcomes: Sequence[tuple[uuid.UUID, Retry, int | None, str | None]],
+        lease: datetime,
     ) -> None:
-        """Store each attempt's outcome: (delivery, retry decision, HTTP status, error)."""
+        """Store each attempt's outcome, (delivery, retry decision, HTTP status, error), on
+        the rows still held under `lease`, as NotificationRepository.record."""
+        ...
+
+    async def disable(
+        self, subscription_ids: Collection[uuid.UUID], reason: str, now: datetime
+    ) -> None:
+        """Disable those of the subscriptions still active, whatever their version."""
         ...
 
     async def deliveries(

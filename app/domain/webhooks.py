@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from app.domain.errors import FieldError, InvalidInput, InvalidTransition
+from app.domain.errors import FieldError, InvalidInput
 from app.domain.events import DomainEvent, EventType
 from app.domain.ids import new_id
 from app.domain.notifications import DeliveryStatus, new_webhook_secret
@@ -18,6 +18,8 @@ from app.domain.values import check_text
 ROTATION_OVERLAP = timedelta(hours=24)
 """After a rotation, the previous secret signs too for this long, so receivers can switch."""
 MAX_URL_LENGTH = 2000
+GONE = "The receiver answered 410 Gone."
+"""Why a subscription was disabled when its receiver asked never to be called again."""
 
 
 class SubscriptionStatus(StrEnum):
@@ -101,18 +103,6 @@ class WebhookSubscription:
             updated_at=now,
         )
 
-    def gone(self, now: datetime) -> "WebhookSubscription":
-        """Disabled because the receiver answered 410 Gone: it asked never to be called."""
-        if self.status is SubscriptionStatus.DISABLED:
-            raise InvalidTransition("The subscription is already disabled.")
-        return replace(
-            self,
-            status=SubscriptionStatus.DISABLED,
-            disabled_reason="The receiver answered 410 Gone.",
-            version=self.version + 1,
-            updated_at=now,
-        )
-
     def wants(self, event: DomainEvent) -> bool:
         """Active, subscribed to the event's type, and existing when it happened (a new
         subscription does not receive the backlog)."""
@@ -180,24 +170,32 @@ def _checked_url(url: str) -> str:
         or len(url) > MAX_URL_LENGTH
         or parts.username
         or parts.password
-        or any(c.isspace() for c in url.strip())
+        or any(c.isspace() or not c.isprintable() for c in url.strip())
         or port == 0
     ):
         raise InvalidInput("The webhook subscription is not valid.", [FieldError("url", problem)])
-    if _link_local(parts.hostname):
-        # The cloud metadata service lives there: never a receiver, often an attack.
+    if _internal(parts.hostname):
+        # Loopback, private and link-local hosts (the cloud metadata service among them) are
+        # never a tenant's receiver and are what a forged subscription would probe.
         raise InvalidInput(
             "The webhook subscription is not valid.",
-            [FieldError("url", "Link-local addresses cannot receive webhooks.")],
+            [FieldError("url", "Give a public host: internal addresses cannot receive webhooks.")],
         )
     return url.strip()
 
 
-def _link_local(host: str) -> bool:
+def _internal(host: str) -> bool:
+    """An internal address written out: localhost, or an IP literal (dotted, IPv6, an
+    IPv4-mapped IPv6, or a bare number) that is not a global address. A name that resolves
+    to one is for the sender to refuse when it connects."""
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
     try:
-        return ipaddress.ip_address(host).is_link_local
+        address = ipaddress.ip_address(int(host) if host.isdigit() else host)
     except ValueError:
         return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return not (mapped or address).is_global
 
 
 def _checked_description(description: str) -> str:

@@ -202,8 +202,11 @@ class ScheduleReassessment:
 @dataclass(frozen=True)
 class Restart:
     id: str
-    until_requirements_met: bool = True
+    until_requirements_met: bool = False
+    """Documents the exit: the loop ends for a person once they meet the requirements (with
+    no gap left there is nothing to plan), whether or not this is said."""
     max_rounds: int | None = None
+    """The most assessments a person's loop runs, the first one included."""
 
 
 @dataclass(frozen=True)
@@ -248,7 +251,7 @@ class Definition:
         restart: Restart | None = self._step(Restart)
         if restart is None:
             return False
-        return restart.max_rounds is None or round_number <= restart.max_rounds
+        return restart.max_rounds is None or round_number < restart.max_rounds
 
     def reassessment(self) -> ScheduleReassessment | None:
         return self._step(ScheduleReassessment)
@@ -343,13 +346,15 @@ class Workflow:
 
     def fires_on(self, event: DomainEvent) -> bool:
         """Whether the event fires this workflow: of its tenant, about someone, of a type a
-        trigger names, and since the workflow became active (no backlog)."""
+        trigger names, since the workflow became active (no backlog), and not from its own
+        loop (its assessment finalised would otherwise open the next, without end)."""
         return (
             self.status is WorkflowStatus.ACTIVE
             and event.tenant_id == self.tenant_id
             and event.employee_id is not None
             and self.definition.reacts_to(event.type)
             and event.occurred_at >= self.active_since
+            and event.data.get("workflow_id") != str(self.id)
         )
 
     def next_firings(self, after: datetime, count: int) -> list[datetime]:
@@ -440,6 +445,19 @@ def opening(
     )
 
 
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2999
+
+
+def checked_moment(moment: datetime) -> str | None:
+    """Why a time cannot be a workflow's (no UTC offset, or outside the years schedules are
+    computed for), or None."""
+    if moment.tzinfo is None:
+        return "Give the time with its UTC offset (ISO 8601)."
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        return f"Give a year from {EARLIEST_YEAR} to {LATEST_YEAR}."
+    return None
+
+
 def workflow_zone(workflow: Workflow) -> tzinfo:
     """The workflow's time zone for dates: its first schedule's, else UTC."""
     zones = [t.zone for _, t in workflow.definition.schedules]
@@ -475,8 +493,8 @@ class AssessmentFacts:
 
 def notices_due(step: Notify, facts: AssessmentFacts, today: date) -> list[Notice]:
     """The notices an unfinished workflow assessment should have had by `today`: the
-    opening notice, the manager's turn, the latest reminder and the escalation. The SQL that
-    queues them for thousands of assessments at once is held to this."""
+    opening notice, the manager's turn, the latest reminder and the escalation. Queued with
+    a unique key, so deciding them again queues nothing new."""
     notices = []
     employee_first = facts.waits_on_employee
     if Recipient.EMPLOYEE in step.recipients and employee_first:

@@ -8,7 +8,6 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from app.domain.errors import FieldError, InvalidInput
 from app.domain.notifications import DeliveryStatus as DomainDeliveryStatus
 from app.domain.notifications import Outgoing
 from app.domain.workflow_documents import document_of
@@ -195,10 +194,6 @@ class WorkflowQuery:
         after: str | None = None,
     ) -> WorkflowDryRun:
         context = info.context
-        if at is not None and at.tzinfo is None:
-            raise InvalidInput(
-                "The time has no UTC offset.", [FieldError("at", "Give an ISO 8601 offset.")]
-            )
         found = await workflows.dry_run(
             context.uow(), context.actor, workflow_id=id, page=page_request(first, after), at=at
         )

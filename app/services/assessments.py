@@ -19,7 +19,7 @@ from app.domain.assessments import (
     Result,
 )
 from app.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
-from app.domain.events import DomainEvent, EventType
+from app.domain.events import DomainEvent, EventType, driven_by
 from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
@@ -213,6 +213,7 @@ async def finalise_assessment(
         )
         await uow.assessments.save(finalised, previous_version=assessment.version)
         await uow.assessments.record_results(finalised, results, now)
+        lineage = await uow.assessments.workflow_rounds(finalised.tenant_id, [finalised.id])
         await uow.events.record(
             [
                 DomainEvent.of(
@@ -221,7 +222,8 @@ async def finalise_assessment(
                     now,
                     employee_id=finalised.employee_id,
                     subject_id=finalised.id,
-                    data={"role_id": str(finalised.role_id)},
+                    data={"role_id": str(finalised.role_id)}
+                    | driven_by(lineage.get(finalised.id, (None,))[0]),
                 )
             ]
         )

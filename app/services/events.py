@@ -24,40 +24,67 @@ async def process_events(
     transaction (its rows locked, so concurrent processors take other batches): queue a
     webhook delivery per wanting subscription, fire each workflow the event triggers for the
     event's employee (a run per workflow and event, so never twice), and mark the batch
-    processed. A processor killed mid-batch rolls back and the batch is taken again.
+    processed. A processor killed mid-batch rolls back and the batch is taken again. A batch
+    that fails is taken again event by event, so one bad event (or one tenant's broken
+    workflow) is set aside with its error instead of stopping everyone's events.
     Returns how many events were processed."""
     moment = now or utcnow()
     processed = 0
     for _ in range(batches):
-        async with uow:
-            batch = await uow.events.unprocessed(batch_size)
-            if not batch:
-                break
-            tenants = {event.tenant_id for event in batch}
-            subscriptions = await uow.webhooks.active_of(tenants)
-            await uow.webhooks.enqueue(
-                [
-                    Delivery(
-                        id=new_id(),
-                        tenant_id=event.tenant_id,
-                        subscription_id=subscription.id,
-                        event_id=event.id,
-                        event_type=event.type,
-                        status=DeliveryStatus.PENDING,
-                        attempts=0,
-                        next_attempt_at=moment,
-                        created_at=moment,
-                    )
-                    for event in batch
-                    for subscription in subscriptions
-                    if subscription.wants(event)
-                ]
-            )
-            await _fire_event_triggers(uow, batch, moment)
-            await uow.events.mark_processed([event.id for event in batch], moment)
-            await uow.commit()
+        try:
+            async with uow:
+                batch = await uow.events.unprocessed(batch_size)
+                await _handle(uow, batch, moment)
+                await uow.commit()
+        except Exception:
+            logger.exception("An event batch failed: processing its events one by one")
+            batch = await _one_by_one(uow, moment, batch_size)
+        if not batch:
+            break
         processed += len(batch)
     return processed
+
+
+async def _handle(uow: UnitOfWork, batch: list[DomainEvent], now: datetime) -> None:
+    if not batch:
+        return
+    subscriptions = await uow.webhooks.active_of({event.tenant_id for event in batch})
+    await uow.webhooks.enqueue(
+        [
+            Delivery(
+                id=new_id(),
+                tenant_id=event.tenant_id,
+                subscription_id=subscription.id,
+                event_id=event.id,
+                event_type=event.type,
+                status=DeliveryStatus.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for event in batch
+            for subscription in subscriptions
+            if subscription.wants(event)
+        ]
+    )
+    await _fire_event_triggers(uow, batch, now)
+    await uow.events.mark_processed([event.id for event in batch], now)
+
+
+async def _one_by_one(uow: UnitOfWork, now: datetime, batch_size: int) -> list[DomainEvent]:
+    async with uow:
+        batch = await uow.events.unprocessed(batch_size)
+    for event in batch:
+        try:
+            async with uow:
+                await _handle(uow, [event], now)
+                await uow.commit()
+        except Exception as error:
+            logger.exception("An event could not be processed", extra={"event_id": str(event.id)})
+            async with uow:
+                await uow.events.mark_failed(event.id, f"{type(error).__name__}: {error}", now)
+                await uow.commit()
+    return batch
 
 
 async def _fire_event_triggers(uow: UnitOfWork, batch: list[DomainEvent], now: datetime) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from app.domain.identity import Actor, Role
 from app.domain.notifications import (
+    CLAIM_LEASE,
     Attempt,
     EmailSender,
     Outgoing,
@@ -41,8 +42,9 @@ async def deliver_notifications(
     delivered = 0
     limit = asyncio.Semaphore(PARALLEL_SENDS)
     for _ in range(batches):
+        claimed_at = now or utcnow()
         async with uow:
-            claimed = await uow.notifications.claim(now or utcnow(), batch_size)
+            claimed = await uow.notifications.claim(claimed_at, batch_size)
             await uow.commit()
         if not claimed:
             break
@@ -56,7 +58,7 @@ async def deliver_notifications(
 
         outcomes = await asyncio.gather(*(send(o) for o in claimed))
         async with uow:
-            await uow.notifications.record(outcomes)
+            await uow.notifications.record(outcomes, claimed_at + CLAIM_LEASE)
             await uow.commit()
         sent = sum(1 for _, retry, _ in outcomes if retry.sent_at is not None)
         delivered += sent

@@ -8,7 +8,7 @@ the employee, their managers, hr_admin or an integration (an LMS).
 """
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -35,7 +35,7 @@ from app.domain.errors import (
     InvalidInput,
     NotFound,
 )
-from app.domain.events import DomainEvent, EventType
+from app.domain.events import DomainEvent, EventType, driven_by
 from app.domain.gaps import employee_gaps
 from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
@@ -455,6 +455,7 @@ async def _schedule_reassessments(uow: UnitOfWork, plans: list[Plan], now: datet
     if not completed:
         return plans
     tenant_id = completed[0].tenant_id
+    lineage = await uow.assessments.workflow_rounds(tenant_id, [p.assessment_id for p in completed])
     await uow.events.record(
         [
             DomainEvent.of(
@@ -463,14 +464,15 @@ async def _schedule_reassessments(uow: UnitOfWork, plans: list[Plan], now: datet
                 now,
                 employee_id=plan.employee_id,
                 subject_id=plan.id,
-                data={"assessment_id": str(plan.assessment_id)},
+                data={"assessment_id": str(plan.assessment_id)}
+                | driven_by(lineage.get(plan.assessment_id, (None,))[0]),
             )
             for plan in completed
         ]
     )
     policy = await _policy(uow, tenant_id)
     due = now.date() + timedelta(days=policy.reassess_after_days)
-    loops = await _workflow_loops(uow, tenant_id, [p.assessment_id for p in completed], now, due)
+    loops = await _workflow_loops(uow, tenant_id, lineage, now, due)
     ids = tuple({p.employee_id for p in completed})
     found = await uow.employees.list(
         tenant_id, PageRequest(limit=len(ids)), EmployeeFilter(ids=ids)
@@ -497,50 +499,63 @@ async def _schedule_reassessments(uow: UnitOfWork, plans: list[Plan], now: datet
                 else Purpose.ASPIRED_ROLE,
                 requirements=role.requirements,
                 max_levels=max_levels,
-                required_rater_types=(RaterType.SELF, RaterType.MANAGER)
+                required_rater_types=loop.rater_types
+                if (loop := loops.get(plan.assessment_id))
+                else (RaterType.SELF, RaterType.MANAGER)
                 if employee.manager_id
                 else (RaterType.SELF,),
-                due_date=loops[plan.assessment_id][2] if plan.assessment_id in loops else due,
+                due_date=loop.due_date if loop else due,
                 now=now,
             )
         except InvalidInput:
             continue
         reassessments.append(reassessment)
         scheduled[plan.id] = plan.scheduled_reassessment(reassessment.id)
-        if plan.assessment_id in loops:
-            workflow_id, next_round, _ = loops[plan.assessment_id]
-            links.append((reassessment.id, workflow_id, next_round))
+        if loop:
+            links.append((reassessment.id, loop.workflow_id, loop.round_number))
     await uow.assessments.add_many(reassessments)
     await uow.assessments.join_workflow(tenant_id, links)
     return [scheduled.get(p.id, p) for p in plans]
 
 
+@dataclass(frozen=True)
+class _Loop:
+    """The re-assessment a workflow's loop schedules after a plan."""
+
+    workflow_id: uuid.UUID
+    round_number: int
+    due_date: date
+    rater_types: tuple[RaterType, ...]
+
+
 async def _workflow_loops(
     uow: UnitOfWork,
     tenant_id: uuid.UUID,
-    assessment_ids: list[uuid.UUID],
+    lineage: Mapping[uuid.UUID, tuple[uuid.UUID, int]],
     now: datetime,
     default_due: date,
-) -> dict[uuid.UUID, tuple[uuid.UUID, int, date]]:
+) -> dict[uuid.UUID, _Loop]:
     """For each plan's assessment whose workflow re-assesses after the plan: the workflow,
-    the re-assessment's round, and its due date (the step's own interval, or the tenant's)."""
-    lineage = await uow.assessments.workflow_rounds(tenant_id, assessment_ids)
-    steps = {}
+    the re-assessment's round, its due date (the step's own interval, or the tenant's) and
+    the workflow's raters."""
+    loops = {}
     for workflow_id in {workflow_id for workflow_id, _ in lineage.values()}:
         workflow = await uow.workflows.get(tenant_id, workflow_id)
-        if workflow is not None and (step := workflow.definition.reassessment()) is not None:
-            steps[workflow_id] = step
-    return {
-        assessment_id: (
-            workflow_id,
-            round_number + 1,
-            default_due
-            if steps[workflow_id].after_days is None
-            else now.date() + timedelta(days=steps[workflow_id].after_days),
+        step = None if workflow is None else workflow.definition.reassessment()
+        if workflow is None or step is None:
+            continue
+        due = default_due
+        if step.after_days is not None:
+            due = now.date() + timedelta(days=step.after_days)
+        raters = workflow.definition.assessment_step.rater_types
+        loops.update(
+            {
+                assessment_id: _Loop(workflow_id, round_number + 1, due, raters)
+                for assessment_id, (driver, round_number) in lineage.items()
+                if driver == workflow_id
+            }
         )
-        for assessment_id, (workflow_id, round_number) in lineage.items()
-        if workflow_id in steps
-    }
+    return loops
 
 
 async def _change(uow, actor, plan_id, expected_version, change, *, leads_only=True) -> Plan:

@@ -12,6 +12,7 @@ from app.domain.errors import NotFound
 from app.domain.events import EventType
 from app.domain.identity import Actor, Role
 from app.domain.notifications import (
+    CLAIM_LEASE,
     Retry,
     WebhookMessage,
     WebhookSender,
@@ -20,9 +21,9 @@ from app.domain.notifications import (
 from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
 from app.domain.webhooks import (
+    GONE,
     Delivery,
     OutgoingWebhook,
-    SubscriptionStatus,
     WebhookSubscription,
 )
 from app.services import utcnow
@@ -146,8 +147,9 @@ async def deliver_webhooks(
     delivered = 0
     limit = asyncio.Semaphore(PARALLEL_SENDS)
     for _ in range(batches):
+        claimed_at = now or utcnow()
         async with uow:
-            claimed = await uow.webhooks.claim(now or utcnow(), batch_size)
+            claimed = await uow.webhooks.claim(claimed_at, batch_size)
             await uow.commit()
         if not claimed:
             break
@@ -166,17 +168,13 @@ async def deliver_webhooks(
 
         outcomes = await asyncio.gather(*(send(o) for o in claimed))
         gone = {
-            o.delivery.subscription_id: o.delivery.tenant_id
+            o.delivery.subscription_id
             for o, (_, _, status_code, _) in zip(claimed, outcomes, strict=True)
             if status_code == 410
         }
         async with uow:
-            await uow.webhooks.record(outcomes)
-            for subscription_id, tenant_id in gone.items():
-                subscription = await uow.webhooks.get(tenant_id, subscription_id)
-                if subscription is not None and subscription.status is SubscriptionStatus.ACTIVE:
-                    disabled = subscription.gone(now or utcnow())
-                    await uow.webhooks.save(disabled, previous_version=subscription.version)
+            await uow.webhooks.record(outcomes, claimed_at + CLAIM_LEASE)
+            await uow.webhooks.disable(gone, GONE, now or utcnow())
             await uow.commit()
         sent = sum(1 for _, retry, _, _ in outcomes if retry.sent_at is not None)
         delivered += sent

@@ -29,6 +29,7 @@ from app.domain.workflows import (
     TargetKind,
     Workflow,
     WorkflowRun,
+    checked_moment,
     local_today,
     notices_due,
     opening,
@@ -135,8 +136,9 @@ async def dry_run(
     """Who this would fire for at `at` (now by default): the due periods, the next times,
     and the people who would get an assessment. Changes nothing. Raises Forbidden, NotFound."""
     actor.require_any(Role.HR_ADMIN)
-    if at is not None and at.tzinfo is None:
-        raise InvalidInput("Give the time with its UTC offset.", [FieldError("at", "No offset.")])
+    problem = None if at is None else checked_moment(at)
+    if problem:
+        raise InvalidInput("The time cannot be used.", [FieldError("at", problem)])
     moment = at or utcnow()
     async with uow:
         workflow = await _workflow(uow, actor, workflow_id)

@@ -9,8 +9,9 @@ import httpx
 import sqlalchemy as sa
 from standardwebhooks.webhooks import Webhook
 
-from app.adapters.db.tables import assessments
+from app.adapters.db.tables import assessments, events
 from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from app.adapters.db.workflows import SqlWorkflowRepository
 from app.adapters.notify.webhooks import HttpxWebhookSender
 from app.domain.events import EventType
 from app.domain.identity import Actor, Role
@@ -21,7 +22,7 @@ from app.services import events as event_service
 from app.services import webhooks as webhook_service
 from app.services import workflows as workflow_service
 from tests.integration.helpers import auth
-from tests.integration.test_plans import assess, small_org
+from tests.integration.test_plans import assess, key_for, small_org
 
 
 class Receiver:
@@ -274,3 +275,122 @@ async def test_an_event_trigger_opens_one_assessment_for_the_person(client, engi
     assert sorted((run.opened, str(run.employee_id)) for run in runs.items) == sorted(
         [(1, people["a"]), (1, people["b"]), (0, people["b"])]
     )
+
+
+async def test_an_event_that_cannot_be_processed_is_set_aside_not_blocking_others(
+    client, engine, new_tenant, monkeypatch
+):
+    healthy, broken = await new_tenant(), await new_tenant("Broken")
+    uow = SqlUnitOfWorkFactory(engine)
+    for tenant in (healthy, broken):
+        ids, *_ = await small_org(client, tenant, reports=("a",))
+        await client.post(
+            "/v1/roles",
+            json={
+                "key": "lead",
+                "name": "Lead",
+                "requirements": [{"capability_id": ids["crm"], "required_level": 3}],
+            },
+            headers=auth(tenant),
+        )
+        await workflow_service.define_workflow(
+            uow(),
+            hr_of(tenant),
+            key="on-role-change",
+            name="Assess a new role",
+            definition={
+                "target": {"kind": "everyone"},
+                "triggers": [{"type": "event", "event": "role_changed"}],
+                "steps": [{"id": "assess", "type": "open_assessment"}],
+            },
+        )
+    opening = SqlWorkflowRepository.open_assessments
+
+    async def failing_for_one_tenant(self, tenant_id, *args, **kwargs):
+        if tenant_id == broken.tenant.id:
+            raise RuntimeError("the broken tenant's opening fails")
+        return await opening(self, tenant_id, *args, **kwargs)
+
+    monkeypatch.setattr(SqlWorkflowRepository, "open_assessments", failing_for_one_tenant)
+    for tenant in (broken, healthy):
+        moved = await client.post(
+            "/v1/role-assignments:bulk",
+            json={"rows": [{"employee_external_id": "a", "role_key": "lead"}]},
+            headers=auth(tenant),
+        )
+        assert moved.json()["applied"] == 1
+    await drain_events(uow)
+
+    async with engine.connect() as conn:
+        opened = {
+            tenant.tenant.id: (
+                await conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(assessments)
+                    .where(
+                        assessments.c.tenant_id == tenant.tenant.id,
+                        assessments.c.workflow_id.is_not(None),
+                    )
+                )
+            ).scalar()
+            for tenant in (healthy, broken)
+        }
+        set_aside = (
+            await conn.execute(
+                sa.select(events.c.type, events.c.error, events.c.processed_at).where(
+                    events.c.tenant_id == broken.tenant.id, events.c.error.is_not(None)
+                )
+            )
+        ).all()
+    assert opened == {healthy.tenant.id: 1, broken.tenant.id: 0}
+    assert [(e.type, e.error) for e in set_aside] == [
+        ("role_changed", "RuntimeError: the broken tenant's opening fails")
+    ]
+    assert all(e.processed_at is not None for e in set_aside)
+
+
+async def test_a_workflow_does_not_fire_on_its_own_loops_events(client, engine, new_tenant):
+    admin = await new_tenant()
+    ids, people, *_ = await small_org(client, admin, reports=("a",))
+    uow = SqlUnitOfWorkFactory(engine)
+    workflow = await workflow_service.define_workflow(
+        uow(),
+        hr_of(admin),
+        key="after-any-assessment",
+        name="Follow up every finalised assessment",
+        definition={
+            "target": {"kind": "everyone"},
+            "triggers": [{"type": "event", "event": "assessment_finalised"}],
+            "steps": [{"id": "assess", "type": "open_assessment", "rater_types": ["manager"]}],
+        },
+    )
+    levels = {ids["negotiation"]: 1, ids["crm"]: 2}
+    await assess(client, admin, people["a"], levels)
+    await drain_events(uow)
+
+    async def opened_by_workflow():
+        async with engine.connect() as conn:
+            return (
+                await conn.execute(
+                    sa.select(assessments.c.id, assessments.c.status).where(
+                        assessments.c.tenant_id == admin.tenant.id,
+                        assessments.c.workflow_id == workflow.id,
+                    )
+                )
+            ).all()
+
+    (follow_up,) = await opened_by_workflow()
+    as_manager = await key_for(client, admin, "manager", people["m"])
+    url = f"/v1/assessments/{follow_up.id}"
+    rated = await client.put(
+        f"{url}/ratings",
+        json={
+            "ratings": [{"capability_id": c, "level": v} for c, v in levels.items()],
+            "submit": True,
+        },
+        headers=as_manager,
+    )
+    assert rated.status_code == 200, rated.text
+    assert (await client.post(f"{url}:finalise", headers=as_manager)).status_code == 200
+    await drain_events(uow)
+    assert [row.status for row in await opened_by_workflow()] == ["finalised"]

@@ -13,7 +13,7 @@ from app.adapters.db.tables import assessments, notifications, workflow_runs
 from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from app.domain.assessments import Assessment, AssessmentStatus, Purpose, RaterType
 from app.domain.identity import Actor, Role
-from app.domain.notifications import Attempt, DeliveryStatus, EmailMessage
+from app.domain.notifications import CLAIM_LEASE, Attempt, DeliveryStatus, EmailMessage, Retry
 from app.domain.pagination import PageRequest
 from app.services import assessments as assessment_service
 from app.services import notifications as notification_service
@@ -390,3 +390,76 @@ async def test_workflow_assessments_expire_after_their_grace_and_escalate_before
     assert await statuses() == {"open": 3}
     await assessment_service.expire_overdue_assessments(uow(), now=due + timedelta(days=7))
     assert await statuses() == {"expired": 3}
+
+
+async def test_a_sender_whose_lease_lapsed_cannot_overwrite_the_next_senders_result(
+    client, engine, new_tenant
+):
+    admin = await new_tenant()
+    *_, role = await seller_org(client, admin)
+    uow = SqlUnitOfWorkFactory(engine)
+    hr = Actor(admin.tenant.id, frozenset({Role.HR_ADMIN}))
+    workflow = await workflow_service.define_workflow(
+        uow(), hr, key="leases", name="Leases", definition=monthly(role["id"])
+    )
+    (when,) = workflow.next_firings(workflow.active_since, 1)
+    await workflow_service.fire_due_workflows(uow(), now=when)
+    late = when + CLAIM_LEASE + timedelta(minutes=1)
+
+    async with uow() as first:
+        slow = [
+            o for o in await first.notifications.claim(when, 500) if o.tenant_id == admin.tenant.id
+        ]
+        await first.commit()
+    async with uow() as second:
+        taken = [
+            o for o in await second.notifications.claim(late, 500) if o.tenant_id == admin.tenant.id
+        ]
+        await second.notifications.record(
+            [(o.id, Retry(DeliveryStatus.DELIVERED, 1, sent_at=late), None) for o in taken],
+            late + CLAIM_LEASE,
+        )
+        await second.commit()
+    assert {o.id for o in slow} == {o.id for o in taken} != set()
+    async with uow() as stale:
+        await stale.notifications.record(
+            [(o.id, Retry(DeliveryStatus.PENDING, 1, at=late), "timeout") for o in slow],
+            when + CLAIM_LEASE,
+        )
+        await stale.commit()
+    assert await _statuses(uow, hr) == {"delivered": len(taken)}
+
+
+async def test_two_workflows_firing_at_once_open_one_assessment_per_person(
+    client, engine, new_tenant
+):
+    admin = await new_tenant()
+    _, people, role = await seller_org(client, admin)
+    uow = SqlUnitOfWorkFactory(engine)
+    hr = Actor(admin.tenant.id, frozenset({Role.HR_ADMIN}))
+    first, second = [
+        await workflow_service.define_workflow(
+            uow(), hr, key=key, name=key, definition=monthly(role["id"])
+        )
+        for key in ("first", "second")
+    ]
+    (when,) = first.next_firings(second.active_since, 1)
+    # Each workflow's firing in its own transaction, both at once (as two workers would
+    # when their lists of due workflows come in different orders).
+    await asyncio.gather(
+        *(
+            workflow_service._fire(uow(), workflow, workflow.due_firings(when, {})[0], when)
+            for workflow in (first, second)
+        )
+    )
+    async with engine.connect() as conn:
+        opened = (
+            await conn.execute(
+                sa.select(assessments.c.employee_id).where(
+                    assessments.c.tenant_id == admin.tenant.id
+                )
+            )
+        ).all()
+    assert sorted(str(row.employee_id) for row in opened) == sorted(
+        people[name] for name in ("a", "b", "c")
+    )

@@ -7,6 +7,7 @@ import pytest
 
 from app.domain.errors import InvalidInput
 from app.domain.events import DomainEvent, EventType
+from app.domain.notifications import MAX_ATTEMPTS, Attempt, DeliveryStatus, after_attempt
 from app.domain.webhooks import ROTATION_OVERLAP, SubscriptionStatus, WebhookSubscription
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
@@ -29,6 +30,12 @@ def subscription(**changes) -> WebhookSubscription:
         "https:///no-host",
         "http://169.254.169.254/latest/meta-data",
         "http://[fe80::1]/in",
+        "http://[::ffff:169.254.169.254]/",
+        "http://2852039166/",
+        "http://localhost:6379/",
+        "http://127.0.0.1:8080/in",
+        "http://10.0.0.7/in",
+        "https://hooks.example.com/in\x00",
         "https://hooks.example.com/" + "x" * 2000,
     ],
 )
@@ -49,9 +56,11 @@ def test_a_subscription_wants_its_types_from_its_tenant_since_it_exists():
     )
     everything = subscription()
     assert all(everything.wants(DomainEvent.of(TENANT, kind, later)) for kind in EventType)
-    gone = everything.gone(later)
-    assert gone.status is SubscriptionStatus.DISABLED
-    assert not gone.wants(DomainEvent.of(TENANT, EventType.ROLE_CHANGED, later))
+    disabled = everything.changed(
+        url=everything.url, event_types=(), description="", active=False, now=later
+    )
+    assert disabled.status is SubscriptionStatus.DISABLED
+    assert not disabled.wants(DomainEvent.of(TENANT, EventType.ROLE_CHANGED, later))
 
 
 def test_the_previous_secret_signs_beside_the_new_one_for_the_overlap_only():
@@ -72,3 +81,15 @@ def test_the_event_body_is_the_standard_webhooks_shape():
         "timestamp": NOW.isoformat(),
         "data": {"event_id": str(event.id), "employee_id": str(employee), "subject_id": str(plan)},
     }
+
+
+def test_retries_back_off_for_about_a_day_then_dead_letter():
+    waited, attempts, moment = timedelta(), 0, NOW
+    failure = Attempt(ok=False, error="HTTP 503")
+    while (retry := after_attempt("message", attempts, failure, moment)).at is not None:
+        waited += retry.at - moment
+        attempts, moment = retry.attempts, retry.at
+    assert retry.status is DeliveryStatus.DEAD and retry.attempts == MAX_ATTEMPTS
+    assert timedelta(hours=24) <= waited <= timedelta(hours=36)
+    gone = after_attempt("message", 0, Attempt(ok=False, status_code=410, permanent=True), NOW)
+    assert (gone.status, gone.attempts) == (DeliveryStatus.DEAD, 1)

@@ -265,7 +265,7 @@ INVALID = {
     "starts_at without an offset": (
         _set("triggers.1.starts_at", "2026-01-31T09:00:00"),
         "triggers.1.starts_at",
-        "Give a date-time with a UTC offset",
+        "Give the time with its UTC offset",
     ),
     "every without starts_at": (
         _without("triggers.1.starts_at"),
@@ -833,12 +833,13 @@ def test_with_end_no_later_round_plans():
     assert not definition.plans_after(2)
 
 
-def test_restart_plans_later_rounds_up_to_max_rounds():
+def test_restart_runs_at_most_max_rounds_assessments():
     definition = definition_of([*ASSESS_AND_PLAN, {"id": "r", "type": "restart", "max_rounds": 3}])
+    # Plans after the first two assessments lead to the second and third; the third is last.
     assert [definition.plans_after(round_) for round_ in (1, 2, 3, 4, 5)] == [
         True,
         True,
-        True,
+        False,
         False,
         False,
     ]

@@ -75,6 +75,14 @@ class SqlEventRepository:
             .execution_options(**{CROSS_TENANT: True})
         )
 
+    async def mark_failed(self, event_id: uuid.UUID, error: str, now: datetime) -> None:
+        await self._conn.execute(
+            sa.update(events)
+            .where(events.c.id == event_id)
+            .values(processed_at=now, error=error[:300])
+            .execution_options(**{CROSS_TENANT: True})
+        )
+
     async def plans_overdue(self, today: date, now: datetime) -> int:
         key = sa.literal("plan_overdue:") + sa.cast(plans.c.id, sa.String)
         overdue = sa.select(
@@ -83,7 +91,7 @@ class SqlEventRepository:
             sa.literal(EventType.PLAN_OVERDUE.value),
             plans.c.employee_id,
             plans.c.id,
-            sa.literal({"due_date": None}, sa.JSON),
+            sa.literal({}, sa.JSON),
             sa.literal(now, events.c.occurred_at.type),
             key,
         ).where(

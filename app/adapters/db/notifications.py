@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,7 +20,7 @@ class SqlNotificationRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def claim(self, now, limit: int) -> list[Outgoing]:
+    async def claim(self, now: datetime, limit: int) -> list[Outgoing]:
         claimable = (
             sa.select(notifications.c.id)
             .where(
@@ -48,12 +49,19 @@ class SqlNotificationRepository:
         )
         return [_to_outgoing(row) for row in rows]
 
-    async def record(self, outcomes: Sequence[tuple[uuid.UUID, Retry, str | None]]) -> None:
+    async def record(
+        self, outcomes: Sequence[tuple[uuid.UUID, Retry, str | None]], lease: datetime
+    ) -> None:
         if not outcomes:
             return
         await self._conn.execute(
             sa.update(notifications)
-            .where(notifications.c.id == sa.bindparam("row_id"))
+            .where(
+                notifications.c.id == sa.bindparam("row_id"),
+                notifications.c.status == DeliveryStatus.PENDING.value,
+                notifications.c.claimed_until
+                == sa.bindparam("lease", type_=notifications.c.claimed_until.type),
+            )
             .values(
                 status=sa.bindparam("new_status"),
                 attempts=sa.bindparam("new_attempts"),
@@ -69,6 +77,7 @@ class SqlNotificationRepository:
             [
                 {
                     "row_id": row_id,
+                    "lease": lease,
                     "new_status": retry.status.value,
                     "new_attempts": retry.attempts,
                     "retry_at": retry.at,

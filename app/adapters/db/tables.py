@@ -622,6 +622,8 @@ events = sa.Table(
     sa.Column("occurred_at", UtcDateTime, nullable=False),
     sa.Column("dedupe_key", sa.String(100), nullable=True),
     sa.Column("processed_at", UtcDateTime, nullable=True),
+    # Why the event was set aside unprocessed, if it was.
+    sa.Column("error", sa.String(300), nullable=True),
     sa.UniqueConstraint("tenant_id", "dedupe_key"),
     sa.Index(
         "ix_events_unprocessed",

@@ -172,13 +172,20 @@ class SqlWebhookRepository:
         return found
 
     async def record(
-        self, outcomes: Sequence[tuple[uuid.UUID, Retry, int | None, str | None]]
+        self,
+        outcomes: Sequence[tuple[uuid.UUID, Retry, int | None, str | None]],
+        lease: datetime,
     ) -> None:
         if not outcomes:
             return
         await self._conn.execute(
             sa.update(webhook_deliveries)
-            .where(webhook_deliveries.c.id == sa.bindparam("row_id"))
+            .where(
+                webhook_deliveries.c.id == sa.bindparam("row_id"),
+                webhook_deliveries.c.status == DeliveryStatus.PENDING.value,
+                webhook_deliveries.c.claimed_until
+                == sa.bindparam("lease", type_=webhook_deliveries.c.claimed_until.type),
+            )
             .values(
                 status=sa.bindparam("new_status"),
                 attempts=sa.bindparam("new_attempts"),
@@ -195,6 +202,7 @@ class SqlWebhookRepository:
             [
                 {
                     "row_id": row_id,
+                    "lease": lease,
                     "new_status": retry.status.value,
                     "new_attempts": retry.attempts,
                     "retry_at": retry.at,
@@ -204,6 +212,26 @@ class SqlWebhookRepository:
                 }
                 for row_id, retry, status_code, error in outcomes
             ],
+        )
+
+    async def disable(
+        self, subscription_ids: Collection[uuid.UUID], reason: str, now: datetime
+    ) -> None:
+        if not subscription_ids:
+            return
+        await self._conn.execute(
+            sa.update(webhook_subscriptions)
+            .where(
+                webhook_subscriptions.c.id.in_(set(subscription_ids)),
+                webhook_subscriptions.c.status == SubscriptionStatus.ACTIVE.value,
+            )
+            .values(
+                status=SubscriptionStatus.DISABLED.value,
+                disabled_reason=reason,
+                version=webhook_subscriptions.c.version + 1,
+                updated_at=now,
+            )
+            .execution_options(**{CROSS_TENANT: True})
         )
 
     async def deliveries(

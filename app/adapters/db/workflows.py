@@ -151,6 +151,7 @@ class SqlWorkflowRepository:
             if RaterType.SELF in opening.rater_types
             else AssessmentStatus.AWAITING_MANAGER
         )
+        await self._one_opening_at_a_time(tenant_id)
         chosen = _eligible(tenant_id, opening, target, cohorts)
         made_id = sa.func.tandem_uuid7()
         inserted = await self._conn.execute(
@@ -287,6 +288,14 @@ class SqlWorkflowRepository:
             )
         return opened
 
+    async def _one_opening_at_a_time(self, tenant_id: uuid.UUID) -> None:
+        """Openings of one tenant take turns until their transaction ends, so one sees the
+        assessments another opened (the "no unfinished assessment" rule has no unique key to
+        lean on). SQLite writers take turns anyway."""
+        if self._conn.dialect.name == "postgresql":
+            key = int.from_bytes(tenant_id.bytes[:8], "big", signed=True)
+            await self._conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
     async def would_open(
         self,
         tenant_id: uuid.UUID,
@@ -340,13 +349,15 @@ class SqlWorkflowRepository:
                 else AssessmentStatus.AWAITING_MANAGER
             )
             by_status.setdefault(status, []).append(row.id)
+        opened = 0
         for status, ids in by_status.items():
-            await self._conn.execute(
+            result = await self._conn.execute(
                 sa.update(assessments)
                 .where(scheduled, one_of(self._conn, assessments.c.id, ids))
                 .values(status=status.value, opened_at=now, version=assessments.c.version + 1)
             )
-        return sum(len(ids) for ids in by_status.values())
+            opened += result.rowcount
+        return opened
 
     async def waiting(self, workflow: Workflow) -> list[tuple[uuid.UUID, AssessmentFacts]]:
         employee = employees.alias("employee")
