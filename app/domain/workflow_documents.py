@@ -5,7 +5,7 @@ import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -218,6 +218,9 @@ def _trigger(reader: _Reader, raw: Any, path: str) -> Trigger | None:
             cron = Cron.parse(str(doc["cron"]))
         except CronError as error:
             reader.fail(f"{path}.cron", str(error))
+        if cron is not None and _fires_too_often(cron):
+            reader.fail(f"{path}.cron", "Fire at most once an hour: each firing opens a cycle.")
+            cron = None
     else:
         every = reader.integer(doc.get("every"), f"{path}.every", 1, MAX_EVERY)
         unit = reader.choice(doc.get("unit"), f"{path}.unit", Unit)
@@ -226,6 +229,23 @@ def _trigger(reader: _Reader, raw: Any, path: str) -> Trigger | None:
     if zone_name is None:
         return None
     return ScheduleTrigger(zone_name, cron, every, unit, starts_at, ends_at)
+
+
+MIN_GAP = timedelta(hours=1)
+
+
+def _fires_too_often(cron: Cron) -> bool:
+    """Whether two firings come closer than MIN_GAP, over a sample of the first ones."""
+    moment = datetime(2001, 1, 1, tzinfo=UTC)
+    for _ in range(60):
+        following = cron.next_after(moment, UTC)
+        second = None if following is None else cron.next_after(following, UTC)
+        if following is None or second is None:
+            return False
+        if second - following < MIN_GAP:
+            return True
+        moment = following
+    return False
 
 
 _STEP_FIELDS = {

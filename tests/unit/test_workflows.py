@@ -981,3 +981,12 @@ def test_a_reminder_number_never_goes_back_and_there_is_one_at_a_time(status, ev
     if earlier:
         assert later and later[0].sequence >= earlier[0].sequence
         assert later[0].recipient == earlier[0].recipient
+
+
+@pytest.mark.parametrize("expression", ["* * * * *", "*/30 * * * *", "0,30 9 1 12 *"])
+def test_a_schedule_firing_more_than_hourly_is_refused(expression):
+    document = loop_document()
+    document["triggers"][0] = {"type": "schedule", "cron": expression}
+    assert problems(document) == [
+        FieldError("triggers.0.cron", "Fire at most once an hour: each firing opens a cycle.")
+    ]
