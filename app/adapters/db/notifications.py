@@ -9,10 +9,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.adapters.db.outbox import claim_due, record_outcomes, short
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.tables import assessments, employees, notifications, roles
 from app.adapters.db.tenancy import CROSS_TENANT
-from app.domain.notifications import CLAIM_LEASE, DeliveryStatus, Outgoing, Retry
+from app.domain.notifications import DeliveryStatus, Outgoing, Retry
 from app.domain.pagination import Page, PageRequest
 
 
@@ -21,27 +22,7 @@ class SqlNotificationRepository:
         self._conn = conn
 
     async def claim(self, now: datetime, limit: int) -> list[Outgoing]:
-        claimable = (
-            sa.select(notifications.c.id)
-            .where(
-                notifications.c.status == DeliveryStatus.PENDING.value,
-                notifications.c.next_attempt_at <= now,
-                sa.or_(
-                    notifications.c.claimed_until.is_(None), notifications.c.claimed_until < now
-                ),
-            )
-            .order_by(notifications.c.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        claimed = await self._conn.execute(
-            sa.update(notifications)
-            .where(notifications.c.id.in_(claimable.scalar_subquery()))
-            .values(claimed_until=now + CLAIM_LEASE)
-            .returning(notifications.c.id)
-            .execution_options(**{CROSS_TENANT: True})
-        )
-        ids = [row.id for row in claimed]
+        ids = await claim_due(self._conn, notifications, now, limit)
         if not ids:
             return []
         rows = await self._conn.execute(
@@ -52,40 +33,12 @@ class SqlNotificationRepository:
     async def record(
         self, outcomes: Sequence[tuple[uuid.UUID, Retry, str | None]], lease: datetime
     ) -> None:
-        if not outcomes:
-            return
-        await self._conn.execute(
-            sa.update(notifications)
-            .where(
-                notifications.c.id == sa.bindparam("row_id"),
-                notifications.c.status == DeliveryStatus.PENDING.value,
-                notifications.c.claimed_until
-                == sa.bindparam("lease", type_=notifications.c.claimed_until.type),
-            )
-            .values(
-                status=sa.bindparam("new_status"),
-                attempts=sa.bindparam("new_attempts"),
-                next_attempt_at=sa.func.coalesce(
-                    sa.bindparam("retry_at", type_=notifications.c.next_attempt_at.type),
-                    notifications.c.next_attempt_at,
-                ),
-                sent_at=sa.bindparam("delivered_at", type_=notifications.c.sent_at.type),
-                last_error=sa.bindparam("error"),
-                claimed_until=None,
-            )
-            .execution_options(**{CROSS_TENANT: True}),
-            [
-                {
-                    "row_id": row_id,
-                    "lease": lease,
-                    "new_status": retry.status.value,
-                    "new_attempts": retry.attempts,
-                    "retry_at": retry.at,
-                    "delivered_at": retry.sent_at,
-                    "error": None if error is None else error[:300],
-                }
-                for row_id, retry, error in outcomes
-            ],
+        await record_outcomes(
+            self._conn,
+            notifications,
+            [(row_id, retry, {"last_error": short(error)}) for row_id, retry, error in outcomes],
+            lease,
+            sent_column="sent_at",
         )
 
     async def list(

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.adapters.db.common import delete_row, insert_for, one_row, save_versioned
+from app.adapters.db.outbox import claim_due, record_outcomes, short
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.tables import events, webhook_deliveries, webhook_subscriptions
 from app.adapters.db.tenancy import CROSS_TENANT
 from app.domain.events import DomainEvent, EventType
-from app.domain.notifications import CLAIM_LEASE, DeliveryStatus, Retry
+from app.domain.notifications import DeliveryStatus, Retry
 from app.domain.pagination import Page, PageRequest
 from app.domain.webhooks import (
     Delivery,
@@ -108,29 +109,13 @@ class SqlWebhookRepository:
         active = sa.select(webhook_subscriptions.c.id).where(
             webhook_subscriptions.c.status == SubscriptionStatus.ACTIVE.value
         )
-        claimable = (
-            sa.select(webhook_deliveries.c.id)
-            .where(
-                webhook_deliveries.c.subscription_id.in_(active),
-                webhook_deliveries.c.status == DeliveryStatus.PENDING.value,
-                webhook_deliveries.c.next_attempt_at <= now,
-                sa.or_(
-                    webhook_deliveries.c.claimed_until.is_(None),
-                    webhook_deliveries.c.claimed_until < now,
-                ),
-            )
-            .order_by(webhook_deliveries.c.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+        ids = await claim_due(
+            self._conn,
+            webhook_deliveries,
+            now,
+            limit,
+            webhook_deliveries.c.subscription_id.in_(active),
         )
-        claimed = await self._conn.execute(
-            sa.update(webhook_deliveries)
-            .where(webhook_deliveries.c.id.in_(claimable.scalar_subquery()))
-            .values(claimed_until=now + CLAIM_LEASE)
-            .returning(webhook_deliveries.c.id)
-            .execution_options(**{CROSS_TENANT: True})
-        )
-        ids = [row.id for row in claimed]
         if not ids:
             return []
         rows = await self._conn.execute(
@@ -176,42 +161,15 @@ class SqlWebhookRepository:
         outcomes: Sequence[tuple[uuid.UUID, Retry, int | None, str | None]],
         lease: datetime,
     ) -> None:
-        if not outcomes:
-            return
-        await self._conn.execute(
-            sa.update(webhook_deliveries)
-            .where(
-                webhook_deliveries.c.id == sa.bindparam("row_id"),
-                webhook_deliveries.c.status == DeliveryStatus.PENDING.value,
-                webhook_deliveries.c.claimed_until
-                == sa.bindparam("lease", type_=webhook_deliveries.c.claimed_until.type),
-            )
-            .values(
-                status=sa.bindparam("new_status"),
-                attempts=sa.bindparam("new_attempts"),
-                next_attempt_at=sa.func.coalesce(
-                    sa.bindparam("retry_at", type_=webhook_deliveries.c.next_attempt_at.type),
-                    webhook_deliveries.c.next_attempt_at,
-                ),
-                delivered_at=sa.bindparam("sent", type_=webhook_deliveries.c.delivered_at.type),
-                last_status_code=sa.bindparam("status_code"),
-                last_error=sa.bindparam("error"),
-                claimed_until=None,
-            )
-            .execution_options(**{CROSS_TENANT: True}),
+        await record_outcomes(
+            self._conn,
+            webhook_deliveries,
             [
-                {
-                    "row_id": row_id,
-                    "lease": lease,
-                    "new_status": retry.status.value,
-                    "new_attempts": retry.attempts,
-                    "retry_at": retry.at,
-                    "sent": retry.sent_at,
-                    "status_code": status_code,
-                    "error": None if error is None else error[:300],
-                }
+                (row_id, retry, {"last_status_code": status_code, "last_error": short(error)})
                 for row_id, retry, status_code, error in outcomes
             ],
+            lease,
+            sent_column="delivered_at",
         )
 
     async def disable(
