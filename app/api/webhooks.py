@@ -236,7 +236,6 @@ async def list_deliveries(
 
 def _fields(subscription: WebhookSubscription) -> dict:
     """Everything but the secrets; the previous secret's expiry only while it still signs."""
-    overlapping = len(subscription.signing_secrets(utcnow())) > 1
     return {
         "id": subscription.id,
         "url": subscription.url,
@@ -244,7 +243,7 @@ def _fields(subscription: WebhookSubscription) -> dict:
         "event_types": sorted(subscription.event_types),
         "status": subscription.status,
         "disabled_reason": subscription.disabled_reason,
-        "secret_rotated_until": subscription.previous_secret_expires_at if overlapping else None,
+        "secret_rotated_until": subscription.rotation_ends_at(utcnow()),
         "version": subscription.version,
         "created_at": subscription.created_at,
         "updated_at": subscription.updated_at,

@@ -118,6 +118,10 @@ class WebhookSubscription:
             self.secret, self.previous_secret, self.previous_secret_expires_at, now
         )
 
+    def rotation_ends_at(self, now: datetime) -> datetime | None:
+        """When the previous secret stops signing, while a rotation's overlap runs."""
+        return self.previous_secret_expires_at if len(self.signing_secrets(now)) > 1 else None
+
 
 def signing_secrets(
     secret: str, previous: str | None, previous_expires_at: datetime | None, now: datetime

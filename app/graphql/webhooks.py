@@ -41,7 +41,6 @@ class WebhookSubscription:
 
     @classmethod
     def of(cls, subscription: DomainWebhookSubscription) -> "WebhookSubscription":
-        overlapping = len(subscription.signing_secrets(utcnow())) > 1
         return cls(
             id=subscription.id,
             url=subscription.url,
@@ -49,7 +48,7 @@ class WebhookSubscription:
             event_types=sorted(subscription.event_types),
             status=subscription.status,
             disabled_reason=subscription.disabled_reason,
-            secret_rotated_until=(subscription.previous_secret_expires_at if overlapping else None),
+            secret_rotated_until=subscription.rotation_ends_at(utcnow()),
             version=subscription.version,
             created_at=subscription.created_at,
             updated_at=subscription.updated_at,

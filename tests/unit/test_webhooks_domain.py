@@ -68,6 +68,9 @@ def test_the_previous_secret_signs_beside_the_new_one_for_the_overlap_only():
     rotated = first.rotated(NOW)
     assert rotated.signing_secrets(NOW) == (rotated.secret, first.secret)
     assert rotated.signing_secrets(NOW + ROTATION_OVERLAP) == (rotated.secret,)
+    assert rotated.rotation_ends_at(NOW) == NOW + ROTATION_OVERLAP
+    assert rotated.rotation_ends_at(NOW + ROTATION_OVERLAP) is None
+    assert first.rotation_ends_at(NOW) is None
     assert first.secret.startswith("whsec_") and rotated.secret != first.secret
 
 
