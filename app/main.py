@@ -21,6 +21,7 @@ from app.adapters.security.jwt import BearerTokensDisabled, JwtVerifier
 from app.api import (
     api_keys,
     assessments,
+    audit,
     cohorts,
     employees,
     frameworks,
@@ -38,6 +39,7 @@ from app.api import (
 from app.api.deps import OptionalActorDep, ServicesDep
 from app.api.middleware import HttpMetrics, RequestContextMiddleware
 from app.api.problems import install_problem_handlers, install_problem_openapi
+from app.api.scim import routes as scim
 from app.config import Settings
 from app.domain.errors import Unauthenticated
 from app.domain.notifications import EmailSender
@@ -146,6 +148,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         plans,
         workflows,
         webhooks,
+        audit,
+        scim,
     ):
         app.include_router(module.router)
     schema = build_schema(

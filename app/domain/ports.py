@@ -11,8 +11,10 @@ from datetime import date, datetime
 from typing import Protocol, Self
 
 from app.domain.assessments import Assessment, CombinationRule, Rating, Result
+from app.domain.audit import AuditEntry, AuditFilter
 from app.domain.cohorts import Cohort, CohortRule
 from app.domain.development import Need, Plan, PlanPolicy
+from app.domain.directory import Condition, ProvisionedGroup, ProvisionedUser
 from app.domain.events import DomainEvent
 from app.domain.frameworks import (
     CapabilityType,
@@ -684,6 +686,68 @@ class WebhookRepository(Protocol):
     ) -> Page[Delivery]: ...
 
 
+class DirectoryRepository(Protocol):
+    """The identity provider's view of employees (accounts) and static cohorts (groups)."""
+
+    async def identities(
+        self, tenant_id: uuid.UUID, employee_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, ProvisionedUser]: ...
+
+    async def employee_with_user_name(
+        self, tenant_id: uuid.UUID, user_name: str
+    ) -> uuid.UUID | None:
+        """The employee whose account has this user name, compared without case."""
+        ...
+
+    async def add_identity(self, identity: ProvisionedUser) -> None: ...
+
+    async def save_identity(self, identity: ProvisionedUser, *, previous_version: int) -> None: ...
+
+    async def search_users(
+        self, tenant_id: uuid.UUID, condition: Condition | None, *, offset: int, limit: int
+    ) -> tuple[int, list[uuid.UUID]]:
+        """How many employees match (as `app.domain.directory.matches` defines over
+        `DirectoryUser.facts`), and the ids of a window of them, oldest first."""
+        ...
+
+    async def unit_keys(self, tenant_id: uuid.UUID, departments: Collection[str]) -> dict[str, str]:
+        """Department as sent -> the key of the org unit it names (by key, else by name
+        compared without case)."""
+        ...
+
+    async def groups(
+        self, tenant_id: uuid.UUID, cohort_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, ProvisionedGroup]: ...
+
+    async def add_group(self, group: ProvisionedGroup) -> None: ...
+
+    async def save_group(self, group: ProvisionedGroup, *, previous_version: int) -> None: ...
+
+    async def search_groups(
+        self, tenant_id: uuid.UUID, condition: Condition | None, *, offset: int, limit: int
+    ) -> tuple[int, list[uuid.UUID]]:
+        """As search_users, over static cohorts."""
+        ...
+
+    async def member_ids(
+        self, tenant_id: uuid.UUID, cohort_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, list[uuid.UUID]]:
+        """Per static cohort, its members' ids, in one query."""
+        ...
+
+
+class AuditLog(Protocol):
+    async def record(self, entries: Sequence[AuditEntry]) -> None:
+        """Append the entries in the caller's transaction."""
+        ...
+
+    async def list(
+        self, tenant_id: uuid.UUID, page: PageRequest, criteria: AuditFilter
+    ) -> Page[AuditEntry]:
+        """Newest first."""
+        ...
+
+
 class IdempotencyStore(Protocol):
     async def claim(
         self,
@@ -725,6 +789,8 @@ class UnitOfWork(Protocol):
     events: EventRepository
     webhooks: WebhookRepository
     idempotency: IdempotencyStore
+    directory: DirectoryRepository
+    audit: AuditLog
 
     async def __aenter__(self) -> Self: ...
 

@@ -220,69 +220,73 @@ async def upsert_employees(
         )
         if replay is not None:
             return BulkResult.from_json(replay)
-        checked = _Rows()
-        profiles: dict[int, Profile] = {}
-        unit_ids = await uow.org_units.ids_by_keys(
-            actor.tenant_id,
-            {
-                row.org_unit_key
-                for row in rows
-                if row.org_unit_key and KEY_PATTERN.match(row.org_unit_key)
-            },
-        )
-        stored_status = await uow.employees.statuses_by_external_ids(
-            actor.tenant_id, {row.external_id.strip() for row in rows if row.status is None}
-        )
-        for index, row in enumerate(rows):
-            if row.status is None:
-                row = replace(
-                    row,
-                    status=stored_status.get(row.external_id.strip(), EmployeeStatus.ACTIVE),
-                )
-            for problem in _profile_of(row, None).problems():
-                checked.fail(index, problem.field, problem.message)
-            if row.org_unit_key and row.org_unit_key not in unit_ids:
-                checked.fail(index, "org_unit_key", "No org unit has this key.")
-            references: list[FieldError] = []
-            check_reference(row.manager_external_id or "", "manager_external_id", references)
-            for problem in references:
-                checked.fail(index, problem.field, problem.message)
-            profiles[index] = _profile_of(row, unit_ids.get(row.org_unit_key or "")).cleaned()
-        await _refuse_cycles(uow, actor, rows, profiles, checked)
-        valid = [i for i in range(len(rows)) if i not in checked.errors]
-        outcomes = await uow.employees.upsert(
-            actor.tenant_id,
-            [
-                EmployeeUpsert(profiles[i], _blank_to_none(rows[i].manager_external_id))
-                for i in valid
-            ],
-            utcnow(),
-        )
-        result = BulkResult(
-            tuple(
-                checked.result(i, rows[i].external_id)
-                if i in checked.errors
-                else RowResult(
-                    i,
-                    outcomes[profiles[i].external_id].status,
-                    str(outcomes[profiles[i].external_id].id),
-                    profiles[i].external_id,
-                )
-                for i in range(len(rows))
-            )
-        )
-        now = utcnow()
-        await uow.events.record(
-            [
-                _created(actor.tenant_id, outcome.id, now)
-                for outcome in outcomes.values()
-                if outcome.status is RowStatus.CREATED
-            ]
-        )
+        result = await write_rows(uow, actor, rows)
         await remember_response(
             uow, actor, idempotency_key=idempotency_key, response=result.to_json()
         )
         await uow.commit()
+    return result
+
+
+async def write_rows(uow: UnitOfWork, actor: Actor, rows: Sequence[EmployeeRow]) -> BulkResult:
+    """Inside an open unit of work that holds the reporting lines: upsert the valid rows in
+    one statement and report each row; the caller commits."""
+    checked = _Rows()
+    profiles: dict[int, Profile] = {}
+    unit_ids = await uow.org_units.ids_by_keys(
+        actor.tenant_id,
+        {
+            row.org_unit_key
+            for row in rows
+            if row.org_unit_key and KEY_PATTERN.match(row.org_unit_key)
+        },
+    )
+    stored_status = await uow.employees.statuses_by_external_ids(
+        actor.tenant_id, {row.external_id.strip() for row in rows if row.status is None}
+    )
+    for index, row in enumerate(rows):
+        if row.status is None:
+            row = replace(
+                row,
+                status=stored_status.get(row.external_id.strip(), EmployeeStatus.ACTIVE),
+            )
+        for problem in _profile_of(row, None).problems():
+            checked.fail(index, problem.field, problem.message)
+        if row.org_unit_key and row.org_unit_key not in unit_ids:
+            checked.fail(index, "org_unit_key", "No org unit has this key.")
+        references: list[FieldError] = []
+        check_reference(row.manager_external_id or "", "manager_external_id", references)
+        for problem in references:
+            checked.fail(index, problem.field, problem.message)
+        profiles[index] = _profile_of(row, unit_ids.get(row.org_unit_key or "")).cleaned()
+    await _refuse_cycles(uow, actor, rows, profiles, checked)
+    valid = [i for i in range(len(rows)) if i not in checked.errors]
+    outcomes = await uow.employees.upsert(
+        actor.tenant_id,
+        [EmployeeUpsert(profiles[i], _blank_to_none(rows[i].manager_external_id)) for i in valid],
+        utcnow(),
+    )
+    result = BulkResult(
+        tuple(
+            checked.result(i, rows[i].external_id)
+            if i in checked.errors
+            else RowResult(
+                i,
+                outcomes[profiles[i].external_id].status,
+                str(outcomes[profiles[i].external_id].id),
+                profiles[i].external_id,
+            )
+            for i in range(len(rows))
+        )
+    )
+    now = utcnow()
+    await uow.events.record(
+        [
+            _created(actor.tenant_id, outcome.id, now)
+            for outcome in outcomes.values()
+            if outcome.status is RowStatus.CREATED
+        ]
+    )
     return result
 
 

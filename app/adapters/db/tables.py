@@ -681,3 +681,48 @@ webhook_deliveries = sa.Table(
     ),
     sa.Index("ix_webhook_deliveries_subscription_id_id", "subscription_id", "id"),
 )
+
+scim_users = sa.Table(
+    "scim_users",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column(
+        "employee_id", sa.Uuid, sa.ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("user_name", sa.String(200), nullable=False),
+    # userName is unique without regard to case (RFC 7643 4.1.1); Python lower-cases it.
+    sa.Column("user_name_key", sa.String(200), nullable=False),
+    sa.Column("external_id", sa.String(200), nullable=True),
+    sa.Column("account", sa.JSON, nullable=False),
+    *_timestamps(),
+    sa.UniqueConstraint("tenant_id", "user_name_key"),
+    sa.Index("ix_scim_users_tenant_id_external_id", "tenant_id", "external_id"),
+)
+
+scim_groups = sa.Table(
+    "scim_groups",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column(
+        "cohort_id", sa.Uuid, sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("external_id", sa.String(200), nullable=True),
+    sa.Column("document", sa.JSON, nullable=False),
+    *_timestamps(),
+)
+
+audit_entries = sa.Table(
+    "audit_entries",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target_type", sa.String(32), nullable=False),
+    sa.Column("target_id", sa.String(200), nullable=False),
+    sa.Column("changes", sa.JSON, nullable=False),
+    sa.Index("ix_audit_entries_tenant_id_id", "tenant_id", "id"),
+    sa.Index("ix_audit_entries_tenant_id_target_id", "tenant_id", "target_id"),
+)

@@ -12,6 +12,7 @@ from app.adapters.db.catalogue import (
     SqlRoleRepository,
     SqlScaleRepository,
 )
+from app.adapters.db.directory import SqlAuditLog, SqlDirectoryRepository
 from app.adapters.db.events import SqlEventRepository
 from app.adapters.db.idempotency import SqlIdempotencyStore
 from app.adapters.db.learning import SqlLearningRepository
@@ -56,6 +57,8 @@ class SqlUnitOfWork:
         self.events = SqlEventRepository(self._conn)
         self.webhooks = SqlWebhookRepository(self._conn)
         self.idempotency = SqlIdempotencyStore(self._conn)
+        self.directory = SqlDirectoryRepository(self._conn)
+        self.audit = SqlAuditLog(self._conn)
         return self
 
     async def __aexit__(self, exc_type: object, exc: object, traceback: object) -> None:
