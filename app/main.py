@@ -35,6 +35,7 @@ from app.api import (
     scales,
     webhooks,
     workflows,
+    xapi,
 )
 from app.api.deps import OptionalActorDep, ServicesDep
 from app.api.middleware import HttpMetrics, RequestContextMiddleware
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workflows,
         webhooks,
         audit,
+        xapi,
         scim,
     ):
         app.include_router(module.router)

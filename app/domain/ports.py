@@ -45,6 +45,7 @@ from app.domain.views import (
 )
 from app.domain.webhooks import Delivery, OutgoingWebhook, WebhookSubscription
 from app.domain.workflows import Notice, Opening, Workflow, WorkflowRun
+from app.domain.xapi import StatementOutcome, StoredStatement
 
 
 class TenantRepository(Protocol):
@@ -277,6 +278,13 @@ class EmployeeRepository(Protocol):
     async def ids_by_external_ids(
         self, tenant_id: uuid.UUID, external_ids: Collection[str]
     ) -> dict[str, uuid.UUID]: ...
+
+    async def ids_by_emails(
+        self, tenant_id: uuid.UUID, emails: Collection[str]
+    ) -> dict[str, uuid.UUID]:
+        """Lower-cased email -> the one employee with it (an address two people share is
+        left out: it names nobody for sure)."""
+        ...
 
     async def statuses_by_external_ids(
         self, tenant_id: uuid.UUID, external_ids: Collection[str]
@@ -736,6 +744,22 @@ class DirectoryRepository(Protocol):
         ...
 
 
+class StatementRepository(Protocol):
+    """xAPI statements received, each once per tenant by its id."""
+
+    async def get_many(
+        self, tenant_id: uuid.UUID, statement_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, StoredStatement]: ...
+
+    async def store(self, statements: Sequence[StoredStatement]) -> None:
+        """Insert new statements and update the outcome of those stored before."""
+        ...
+
+    async def list(
+        self, tenant_id: uuid.UUID, page: PageRequest, *, outcome: StatementOutcome | None
+    ) -> Page[StoredStatement]: ...
+
+
 class AuditLog(Protocol):
     async def record(self, entries: Sequence[AuditEntry]) -> None:
         """Append the entries in the caller's transaction."""
@@ -790,6 +814,7 @@ class UnitOfWork(Protocol):
     webhooks: WebhookRepository
     idempotency: IdempotencyStore
     directory: DirectoryRepository
+    statements: StatementRepository
     audit: AuditLog
 
     async def __aenter__(self) -> Self: ...

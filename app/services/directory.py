@@ -80,10 +80,7 @@ async def search_users(
     count: int = MAX_COUNT,
 ) -> Window[DirectoryUser]:
     """The accounts matching `condition`, oldest first. Raises Forbidden, InvalidInput."""
-    actor.require_any(*WRITERS)
-    if condition is not None:
-        check_condition(condition)
-    start_index, count = max(start_index, 1), min(max(count, 0), MAX_COUNT)
+    start_index, count = _search_bounds(actor, condition, start_index, count)
     async with uow:
         total, ids = await uow.directory.search_users(
             actor.tenant_id, condition, offset=start_index - 1, limit=count
@@ -169,10 +166,7 @@ async def search_groups(
     count: int = MAX_COUNT,
 ) -> Window[DirectoryGroup]:
     """The static cohorts matching `condition`, oldest first. Raises Forbidden, InvalidInput."""
-    actor.require_any(*WRITERS)
-    if condition is not None:
-        check_condition(condition)
-    start_index, count = max(start_index, 1), min(max(count, 0), MAX_COUNT)
+    start_index, count = _search_bounds(actor, condition, start_index, count)
     async with uow:
         total, ids = await uow.directory.search_groups(
             actor.tenant_id, condition, offset=start_index - 1, limit=count
@@ -264,6 +258,17 @@ async def delete_group(uow: UnitOfWork, actor: Actor, *, cohort_id: uuid.UUID) -
         await uow.cohorts.delete(actor.tenant_id, cohort_id)
         await _audit(uow, actor, "group.deleted", "cohort", cohort_id, before.account(), None)
         await uow.commit()
+
+
+def _search_bounds(
+    actor: Actor, condition: Condition | None, start_index: int, count: int
+) -> tuple[int, int]:
+    """Check the caller and the condition; clamp the window as RFC 7644 3.4.2.4 says (a
+    start below 1 is 1, a negative count 0, a large one the maximum)."""
+    actor.require_any(*WRITERS)
+    if condition is not None:
+        check_condition(condition)
+    return max(start_index, 1), min(max(count, 0), MAX_COUNT)
 
 
 async def _write(

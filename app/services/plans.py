@@ -293,65 +293,77 @@ async def report_completions(
                 [FieldError(f"completions.{index}.completion_id", "Listed twice.")],
             )
         seen[report.completion_id] = index
+    async with uow:
+        results = await record_completions(uow, actor, reports, invalid)
+        await uow.commit()
+    return results
+
+
+async def record_completions(
+    uow: UnitOfWork,
+    actor: Actor,
+    reports: Sequence[CompletionReport],
+    invalid: Mapping[int, str],
+) -> list[CompletionResult]:
+    """Inside an open unit of work: report_completions for reports already checked (`invalid`
+    says which are unusable, and why); the caller commits."""
     now = utcnow()
     tenant = actor.tenant_id
-    async with uow:
-        people = await _resolve_people(uow, actor, reports)
-        items = await _resolve_items(uow, actor, reports)
-        recorded = await uow.plans.completions(tenant, seen)
-        plans = await uow.plans.open_plans(tenant, set(people.values()), lock=True)
-        versions = {plan.id: plan.version for plan in plans.values()}
-        results = []
-        for index, report in enumerate(reports):
-            employee, item = people.get(index), items.get(index)
-            if index in invalid:
-                results.append(
-                    CompletionResult(index, CompletionStatus.INVALID, detail=invalid[index])
+    people = await _resolve_people(uow, actor, reports)
+    items = await _resolve_items(uow, actor, reports)
+    recorded = await uow.plans.completions(
+        tenant, {r.completion_id for i, r in enumerate(reports) if i not in invalid}
+    )
+    plans = await uow.plans.open_plans(tenant, set(people.values()), lock=True)
+    versions = {plan.id: plan.version for plan in plans.values()}
+    results = []
+    for index, report in enumerate(reports):
+        employee, item = people.get(index), items.get(index)
+        if index in invalid:
+            results.append(CompletionResult(index, CompletionStatus.INVALID, detail=invalid[index]))
+            continue
+        if employee is None:
+            results.append(CompletionResult(index, CompletionStatus.UNKNOWN_EMPLOYEE))
+            continue
+        if item is None:
+            results.append(CompletionResult(index, CompletionStatus.UNKNOWN_ITEM))
+            continue
+        if report.completion_id in recorded:
+            same = recorded[report.completion_id] == (employee, item)
+            results.append(
+                CompletionResult(
+                    index,
+                    CompletionStatus.ALREADY_RECORDED if same else CompletionStatus.CONFLICT,
+                    detail=None
+                    if same
+                    else "The completion id was recorded for another person or item.",
                 )
-                continue
-            if employee is None:
-                results.append(CompletionResult(index, CompletionStatus.UNKNOWN_EMPLOYEE))
-                continue
-            if item is None:
-                results.append(CompletionResult(index, CompletionStatus.UNKNOWN_ITEM))
-                continue
-            if report.completion_id in recorded:
-                same = recorded[report.completion_id] == (employee, item)
-                results.append(
-                    CompletionResult(
-                        index,
-                        CompletionStatus.ALREADY_RECORDED if same else CompletionStatus.CONFLICT,
-                        detail=None
-                        if same
-                        else "The completion id was recorded for another person or item.",
-                    )
-                )
-                continue
-            plan = plans.get(employee)
-            if plan is None or not any(i.learning_item_id == item for i in plan.items):
-                results.append(CompletionResult(index, CompletionStatus.NOT_IN_PLAN))
-                continue
-            try:
-                plans[employee] = plan.update_item(
-                    item,
-                    now,
-                    status=ItemStatus.COMPLETED,
-                    completion_id=report.completion_id,
-                    completed_at=report.completed_at,
-                )
-            except DomainError as error:
-                status = (
-                    CompletionStatus.CONFLICT
-                    if isinstance(error, Conflict)
-                    else CompletionStatus.INVALID
-                )
-                results.append(CompletionResult(index, status, plan.id, str(error)))
-                continue
-            results.append(CompletionResult(index, CompletionStatus.RECORDED, plan.id))
-        changed = [p for p in plans.values() if p.version != versions[p.id]]
-        changed = await _schedule_reassessments(uow, changed, now)
-        await uow.plans.save_many([(plan, versions[plan.id]) for plan in changed])
-        await uow.commit()
+            )
+            continue
+        plan = plans.get(employee)
+        if plan is None or not any(i.learning_item_id == item for i in plan.items):
+            results.append(CompletionResult(index, CompletionStatus.NOT_IN_PLAN))
+            continue
+        try:
+            plans[employee] = plan.update_item(
+                item,
+                now,
+                status=ItemStatus.COMPLETED,
+                completion_id=report.completion_id,
+                completed_at=report.completed_at,
+            )
+        except DomainError as error:
+            status = (
+                CompletionStatus.CONFLICT
+                if isinstance(error, Conflict)
+                else CompletionStatus.INVALID
+            )
+            results.append(CompletionResult(index, status, plan.id, str(error)))
+            continue
+        results.append(CompletionResult(index, CompletionStatus.RECORDED, plan.id))
+    changed = [p for p in plans.values() if p.version != versions[p.id]]
+    changed = await _schedule_reassessments(uow, changed, now)
+    await uow.plans.save_many([(plan, versions[plan.id]) for plan in changed])
     return results
 
 

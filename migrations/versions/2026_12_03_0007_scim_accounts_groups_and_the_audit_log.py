@@ -1,6 +1,7 @@
 """Provisioning and the audit log: the identity provider's accounts (scim_users, one per
 provisioned employee) and groups (scim_groups, one per static cohort it manages), and
-audit_entries, appended by every integration call.
+xapi_statements, the LMS completions received, and audit_entries, appended by every
+integration call.
 
 Revision ID: 0007
 Revises: 0006
@@ -91,8 +92,35 @@ def upgrade() -> None:
             "ix_scim_users_tenant_id_external_id", ["tenant_id", "external_id"], unique=False
         )
 
+    op.create_table(
+        "xapi_statements",
+        sa.Column("tenant_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("outcome", sa.String(length=32), nullable=False),
+        sa.Column("plan_id", sa.Uuid(), nullable=True),
+        sa.Column("document", sa.JSON(), nullable=False),
+        sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["plan_id"], ["plans.id"], name=op.f("fk_xapi_statements_plan_id_plans")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenants.id"], name=op.f("fk_xapi_statements_tenant_id_tenants")
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_xapi_statements")),
+    )
+    with op.batch_alter_table("xapi_statements", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_xapi_statements_tenant_id_outcome", ["tenant_id", "outcome"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("xapi_statements", schema=None) as batch_op:
+        batch_op.drop_index("ix_xapi_statements_tenant_id_outcome")
+
+    op.drop_table("xapi_statements")
     with op.batch_alter_table("scim_users", schema=None) as batch_op:
         batch_op.drop_index("ix_scim_users_tenant_id_external_id")
 

@@ -1,6 +1,6 @@
-"""The identity provider's accounts and groups, searched in one statement per page, and the
-audit log. A search condition becomes a WHERE clause meaning what
-`app.domain.directory.matches` says it means."""
+"""What integrations write: the identity provider's accounts and groups (searched in one
+statement per page), xAPI statements, and the audit log. A search condition becomes a WHERE
+clause meaning what `app.domain.directory.matches` says it means."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.adapters.db.common import insert_for
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.tables import (
     audit_entries,
@@ -19,6 +20,7 @@ from app.adapters.db.tables import (
     org_units,
     scim_groups,
     scim_users,
+    xapi_statements,
 )
 from app.domain.audit import AuditEntry, AuditFilter, Channel
 from app.domain.cohorts import CohortKind
@@ -43,6 +45,7 @@ from app.domain.directory import (
 from app.domain.errors import Conflict
 from app.domain.pagination import Page, PageRequest
 from app.domain.people import EmployeeStatus
+from app.domain.xapi import StatementOutcome, StoredStatement
 
 Columns = Callable[[Attribute], sa.ColumnElement]
 
@@ -386,3 +389,63 @@ def _entry_values(entry: AuditEntry) -> Mapping[str, object]:
 def _entry(row: sa.Row) -> AuditEntry:
     values = dict(row._mapping)
     return AuditEntry(**(values | {"channel": Channel(values["channel"])}))
+
+
+class SqlStatementRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get_many(
+        self, tenant_id: uuid.UUID, statement_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, StoredStatement]:
+        if not statement_ids:
+            return {}
+        rows = await self._conn.execute(
+            sa.select(xapi_statements).where(
+                xapi_statements.c.tenant_id == tenant_id,
+                xapi_statements.c.id.in_(set(statement_ids)),
+            )
+        )
+        return {row.id: _statement(row) for row in rows}
+
+    async def store(self, statements: Sequence[StoredStatement]) -> None:
+        if not statements:
+            return
+        insert = insert_for(self._conn, xapi_statements)
+        await self._conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=["tenant_id", "id"],
+                set_={
+                    "outcome": insert.excluded.outcome,
+                    "plan_id": insert.excluded.plan_id,
+                    "updated_at": insert.excluded.updated_at,
+                },
+            ),
+            [_statement_values(s) for s in statements],
+        )
+
+    async def list(
+        self, tenant_id: uuid.UUID, page: PageRequest, *, outcome: StatementOutcome | None
+    ) -> Page[StoredStatement]:
+        statement = sa.select(xapi_statements).where(xapi_statements.c.tenant_id == tenant_id)
+        if outcome is not None:
+            statement = statement.where(xapi_statements.c.outcome == outcome.value)
+        return await fetch_page_by_id(self._conn, statement, xapi_statements.c.id, page, _statement)
+
+
+def _statement(row: sa.Row) -> StoredStatement:
+    values = dict(row._mapping)
+    return StoredStatement(**(values | {"outcome": StatementOutcome(values["outcome"])}))
+
+
+def _statement_values(statement: StoredStatement) -> dict[str, object]:
+    return {
+        "tenant_id": statement.tenant_id,
+        "id": statement.id,
+        "fingerprint": statement.fingerprint,
+        "outcome": statement.outcome.value,
+        "plan_id": statement.plan_id,
+        "document": dict(statement.document),
+        "stored_at": statement.stored_at,
+        "updated_at": statement.updated_at,
+    }

@@ -437,6 +437,23 @@ class SqlEmployeeRepository:
             self._conn, employees.c.external_id, tenant_id=tenant_id, keys=external_ids
         )
 
+    async def ids_by_emails(
+        self, tenant_id: uuid.UUID, emails: Collection[str]
+    ) -> dict[str, uuid.UUID]:
+        wanted = {email.lower() for email in emails}
+        if not wanted:
+            return {}
+        address = sa.func.lower(employees.c.email)
+        rows = await self._conn.execute(
+            sa.select(address.label("address"), employees.c.id).where(
+                employees.c.tenant_id == tenant_id, address.in_(wanted)
+            )
+        )
+        found: dict[str, list[uuid.UUID]] = {}
+        for row in rows:
+            found.setdefault(row.address, []).append(row.id)
+        return {email: ids[0] for email, ids in found.items() if len(ids) == 1}
+
     async def statuses_by_external_ids(
         self, tenant_id: uuid.UUID, external_ids: Collection[str]
     ) -> dict[str, EmployeeStatus]:

@@ -726,3 +726,18 @@ audit_entries = sa.Table(
     sa.Index("ix_audit_entries_tenant_id_id", "tenant_id", "id"),
     sa.Index("ix_audit_entries_tenant_id_target_id", "tenant_id", "target_id"),
 )
+
+xapi_statements = sa.Table(
+    "xapi_statements",
+    metadata,
+    sa.Column("tenant_id", sa.Uuid, sa.ForeignKey("tenants.id"), primary_key=True),
+    # The LMS chooses statement ids, so they are unique per tenant, not across tenants.
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("plan_id", sa.Uuid, sa.ForeignKey("plans.id"), nullable=True),
+    sa.Column("document", sa.JSON, nullable=False),
+    sa.Column("stored_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Index("ix_xapi_statements_tenant_id_outcome", "tenant_id", "outcome"),
+)

@@ -12,7 +12,11 @@ from app.adapters.db.catalogue import (
     SqlRoleRepository,
     SqlScaleRepository,
 )
-from app.adapters.db.directory import SqlAuditLog, SqlDirectoryRepository
+from app.adapters.db.directory import (
+    SqlAuditLog,
+    SqlDirectoryRepository,
+    SqlStatementRepository,
+)
 from app.adapters.db.events import SqlEventRepository
 from app.adapters.db.idempotency import SqlIdempotencyStore
 from app.adapters.db.learning import SqlLearningRepository
@@ -59,6 +63,7 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyStore(self._conn)
         self.directory = SqlDirectoryRepository(self._conn)
         self.audit = SqlAuditLog(self._conn)
+        self.statements = SqlStatementRepository(self._conn)
         return self
 
     async def __aexit__(self, exc_type: object, exc: object, traceback: object) -> None:

@@ -263,10 +263,7 @@ async def resource_types(request: Request, actor: ActorDep) -> Response:
 
 @router.get("/ResourceTypes/{name}", summary="One resource type")
 async def resource_type(request: Request, actor: ActorDep, name: str) -> Response:
-    for body in _resource_types(_base(request)):
-        if body["id"] == name:
-            return ScimResponse(body)
-    raise NotFound("ResourceType", name)
+    return _one(_resource_types(_base(request)), name, "ResourceType")
 
 
 def _schemas(base: str) -> list[dict]:
@@ -286,7 +283,11 @@ async def schemas(request: Request, actor: ActorDep) -> Response:
 
 @router.get("/Schemas/{schema_id}", summary="One schema")
 async def schema(request: Request, actor: ActorDep, schema_id: str) -> Response:
-    for body in _schemas(_base(request)):
-        if body["id"] == schema_id:
+    return _one(_schemas(_base(request)), schema_id, "Schema")
+
+
+def _one(found: list[dict], wanted: str, kind: str) -> ScimResponse:
+    for body in found:
+        if body["id"] == wanted:
             return ScimResponse(body)
-    raise NotFound("Schema", schema_id)
+    raise NotFound(kind, wanted)
