@@ -12,6 +12,7 @@ from typing import Protocol, Self
 
 from app.domain.assessments import Assessment, CombinationRule, Rating, Result
 from app.domain.audit import AuditEntry, AuditFilter
+from app.domain.case import CaseRecord
 from app.domain.cohorts import Cohort, CohortRule
 from app.domain.development import Need, Plan, PlanPolicy
 from app.domain.directory import Condition, ProvisionedGroup, ProvisionedUser
@@ -88,6 +89,10 @@ class ScaleRepository(Protocol):
     ) -> dict[str, CompetencyScale]: ...
 
     async def list(self, tenant_id: uuid.UUID, page: PageRequest) -> Page[CompetencyScale]: ...
+
+    async def all(self, tenant_id: uuid.UUID) -> list[CompetencyScale]:
+        """Every scale of the tenant (tens, not thousands), by key."""
+        ...
 
     async def save(self, scale: CompetencyScale, *, previous_version: int) -> None:
         """Store a revised scale; Conflict if another request saved it since
@@ -760,6 +765,22 @@ class StatementRepository(Protocol):
     ) -> Page[StoredStatement]: ...
 
 
+class CaseRecordRepository(Protocol):
+    """What a framework's CASE import kept: one record per framework."""
+
+    async def framework_of(self, tenant_id: uuid.UUID, identifier: str) -> uuid.UUID | None:
+        """The framework imported from the CFDocument with this identifier."""
+        ...
+
+    async def get(self, tenant_id: uuid.UUID, framework_id: uuid.UUID) -> CaseRecord | None: ...
+
+    async def save(
+        self, tenant_id: uuid.UUID, framework_id: uuid.UUID, record: CaseRecord, now: datetime
+    ) -> None:
+        """Replace the framework's record."""
+        ...
+
+
 class AuditLog(Protocol):
     async def record(self, entries: Sequence[AuditEntry]) -> None:
         """Append the entries in the caller's transaction."""
@@ -768,7 +789,7 @@ class AuditLog(Protocol):
     async def list(
         self, tenant_id: uuid.UUID, page: PageRequest, criteria: AuditFilter
     ) -> Page[AuditEntry]:
-        """Newest first."""
+        """Oldest first."""
         ...
 
 
@@ -815,6 +836,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyStore
     directory: DirectoryRepository
     statements: StatementRepository
+    case_records: CaseRecordRepository
     audit: AuditLog
 
     async def __aenter__(self) -> Self: ...

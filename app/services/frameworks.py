@@ -63,7 +63,7 @@ async def create_framework(
             raise Conflict(f"A framework with key {framework.key} exists already.")
         await uow.frameworks.add(framework)
         await uow.frameworks.add_version(draft)
-        await _write_content(uow, actor, draft, content)
+        await write_content(uow, actor, draft, content)
         await uow.commit()
     return FrameworkDetail(framework, [draft])
 
@@ -73,7 +73,7 @@ async def get_framework(
 ) -> FrameworkDetail:
     """The framework with its versions. Raises NotFound."""
     async with uow:
-        framework = await _framework(uow, actor, framework_id)
+        framework = await framework_of(uow, actor, framework_id)
         versions = await uow.frameworks.versions(actor.tenant_id, framework_id)
     return FrameworkDetail(framework, versions)
 
@@ -96,7 +96,7 @@ async def rename_framework(
     PreconditionFailed."""
     actor.require_any(Role.HR_ADMIN)
     async with uow:
-        framework = await _framework(uow, actor, framework_id)
+        framework = await framework_of(uow, actor, framework_id)
         check_version("framework", framework.version, expected_version)
         renamed = framework.rename(
             name=framework.name if isinstance(name, Unset) else name,
@@ -115,7 +115,7 @@ async def get_version(
 ) -> VersionDetail:
     """One version with its groups and capabilities. Raises NotFound."""
     async with uow:
-        version = await _version(uow, actor, framework_id, number)
+        version = await version_of(uow, actor, framework_id, number)
         content = await uow.frameworks.content(actor.tenant_id, version.id)
     return VersionDetail(version, content)
 
@@ -133,12 +133,12 @@ async def replace_draft_content(
     InvalidTransition (the version is not a draft), PreconditionFailed."""
     actor.require_any(Role.HR_ADMIN)
     async with uow:
-        version = await _version(uow, actor, framework_id, number)
+        version = await version_of(uow, actor, framework_id, number)
         check_version("version", version.revision, expected_revision)
         edited = version.edited()
         content = await _validated(uow, actor, content)
         await uow.frameworks.save_version(edited, previous_revision=version.revision)
-        await _write_content(uow, actor, edited, content)
+        await write_content(uow, actor, edited, content)
         await uow.commit()
     return VersionDetail(edited, content)
 
@@ -148,13 +148,13 @@ async def start_draft(uow: UnitOfWork, actor: Actor, *, framework_id: uuid.UUID)
     Raises Forbidden, NotFound, Conflict (a draft exists)."""
     actor.require_any(Role.HR_ADMIN)
     async with uow:
-        framework = await _framework(uow, actor, framework_id)
+        framework = await framework_of(uow, actor, framework_id)
         versions = await uow.frameworks.versions(actor.tenant_id, framework_id)
         draft = next_draft(framework, versions, utcnow())
         source = current_version(versions) or versions[-1]
         content = await uow.frameworks.content(actor.tenant_id, source.id)
         await uow.frameworks.add_version(draft)
-        await _write_content(uow, actor, draft, content)
+        await write_content(uow, actor, draft, content)
         await uow.commit()
     return VersionDetail(draft, content)
 
@@ -195,7 +195,7 @@ async def retire_version(
     Raises Forbidden, NotFound, InvalidTransition."""
     actor.require_any(Role.HR_ADMIN)
     async with uow:
-        version = await _version(uow, actor, framework_id, number)
+        version = await version_of(uow, actor, framework_id, number)
         retired = version.retire(utcnow())
         if required := await uow.frameworks.requirements_on(actor.tenant_id, framework_id):
             roles = sorted({r.role_key for r in required})
@@ -260,9 +260,10 @@ async def _scales_of(
     return await uow.scales.by_keys(actor.tenant_id, {c.scale_key for c in content.capabilities})
 
 
-async def _write_content(
+async def write_content(
     uow: UnitOfWork, actor: Actor, version: FrameworkVersion, content: FrameworkContent
 ) -> None:
+    """Store validated content as the version's (shared with the CASE import)."""
     scales = await uow.scales.by_keys(actor.tenant_id, {c.scale_key for c in content.capabilities})
     await uow.frameworks.replace_content(
         version, content, {key: scale.id for key, scale in scales.items()}, utcnow()
@@ -273,14 +274,15 @@ async def _key_taken(uow: UnitOfWork, actor: Actor, key: str) -> bool:
     return await uow.frameworks.id_by_key(actor.tenant_id, key) is not None
 
 
-async def _framework(uow: UnitOfWork, actor: Actor, framework_id: uuid.UUID) -> Framework:
+async def framework_of(uow: UnitOfWork, actor: Actor, framework_id: uuid.UUID) -> Framework:
+    """The caller's tenant's framework. Raises NotFound."""
     framework = await uow.frameworks.get(actor.tenant_id, framework_id)
     if framework is None:
         raise NotFound("Framework", framework_id)
     return framework
 
 
-async def _version(
+async def version_of(
     uow: UnitOfWork, actor: Actor, framework_id: uuid.UUID, number: int
 ) -> FrameworkVersion:
     return _numbered(
@@ -309,7 +311,7 @@ async def export_version(
 ) -> VersionExport:
     """One version's content with its framework (whose key names the export). Raises NotFound."""
     async with uow:
-        framework = await _framework(uow, actor, framework_id)
-        version = await _version(uow, actor, framework_id, number)
+        framework = await framework_of(uow, actor, framework_id)
+        version = await version_of(uow, actor, framework_id, number)
         content = await uow.frameworks.content(actor.tenant_id, version.id)
     return VersionExport(framework, version, content)

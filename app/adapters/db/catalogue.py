@@ -78,6 +78,14 @@ class SqlScaleRepository:
         statement = sa.select(competency_scales).where(competency_scales.c.tenant_id == tenant_id)
         return await fetch_page_by_id(self._conn, statement, competency_scales.c.id, page, _scale)
 
+    async def all(self, tenant_id: uuid.UUID) -> list[CompetencyScale]:
+        rows = await self._conn.execute(
+            sa.select(competency_scales)
+            .where(competency_scales.c.tenant_id == tenant_id)
+            .order_by(competency_scales.c.key)
+        )
+        return [_scale(row) for row in rows]
+
     async def save(self, scale: CompetencyScale, *, previous_version: int) -> None:
         values = _scale_values(scale)
         await save_versioned(

@@ -741,3 +741,41 @@ xapi_statements = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Index("ix_xapi_statements_tenant_id_outcome", "tenant_id", "outcome"),
 )
+
+case_documents = sa.Table(
+    "case_documents",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column(
+        "framework_id",
+        sa.Uuid,
+        sa.ForeignKey("frameworks.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("identifier", sa.String(200), nullable=False),
+    sa.Column("uri", sa.String(1000), nullable=False),
+    # CFDocument fields Tandem does not model, CFDefinitions, and associations outside its tree.
+    sa.Column("extra", sa.JSON, nullable=False),
+    sa.Column("definitions", sa.JSON, nullable=True),
+    sa.Column("associations", sa.JSON, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("tenant_id", "identifier"),
+)
+
+case_nodes = sa.Table(
+    "case_nodes",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column(
+        "framework_id",
+        sa.Uuid,
+        sa.ForeignKey("case_documents.framework_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("identifier", sa.String(200), nullable=False),
+    sa.Column("uri", sa.String(1000), nullable=False),
+    sa.Column("extra", sa.JSON, nullable=False),
+)

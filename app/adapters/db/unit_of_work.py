@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.adapters.db.assessments import SqlAssessmentRepository, SqlGapRepository
+from app.adapters.db.case import SqlCaseRecordRepository
 from app.adapters.db.catalogue import (
     SqlCapabilityRepository,
     SqlFrameworkRepository,
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
         self.directory = SqlDirectoryRepository(self._conn)
         self.audit = SqlAuditLog(self._conn)
         self.statements = SqlStatementRepository(self._conn)
+        self.case_records = SqlCaseRecordRepository(self._conn)
         return self
 
     async def __aexit__(self, exc_type: object, exc: object, traceback: object) -> None:
