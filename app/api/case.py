@@ -26,8 +26,11 @@ from app.services.frameworks import FrameworkDetail
 
 router = APIRouter(tags=["frameworks"], responses=problem_responses(401, 422))
 
-Identifier = Annotated[str, Field(min_length=1, max_length=200)]
-Uri = Annotated[str, Field(min_length=1, max_length=1000)]
+# Identifiers and URIs are stored and compared as they are: control characters (PostgreSQL
+# refuses NUL) are refused rather than cleaned.
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+Identifier = Annotated[str, Field(min_length=1, max_length=200, pattern=PRINTABLE)]
+Uri = Annotated[str, Field(min_length=1, max_length=1000, pattern=PRINTABLE)]
 # Fields each CASE object maps onto Tandem's model (or that the export writes afresh); the
 # others are kept as they came and exported again.
 _DOCUMENT_FIELDS = {
@@ -44,12 +47,12 @@ _ITEM_FIELDS = {
     "fullStatement",
     "abbreviatedStatement",
     "CFItemType",
-    "CFItemTypeURI",
     "CFDocumentURI",
     "lastChangeDateTime",
 }
 _RUBRIC_FIELDS = {"identifier", "uri", "title", "CFRubricCriteria", "lastChangeDateTime"}
 _CRITERION_FIELDS = {"CFItemURI", "CFRubricCriterionLevels", "rubricId", "lastChangeDateTime"}
+_LEVEL_FIELDS = {"rubricCriterionId", "lastChangeDateTime"}
 
 
 class _Open(BaseModel):
@@ -138,16 +141,19 @@ class CFRubricCriterionLevel(_Open):
 
 class CFRubricCriterion(_Open):
     CFItemURI: LinkURI | None = Field(None, description="The item this criterion measures.")
-    CFRubricCriterionLevels: list[CFRubricCriterionLevel] = Field(
-        default_factory=list, max_length=20
-    )
+    CFRubricCriterionLevels: list[CFRubricCriterionLevel] = Field(default_factory=list)
 
     def to_domain(self) -> RubricCriterion:
         return RubricCriterion(
             self.CFItemURI.identifier if self.CFItemURI is not None else None,
             tuple(
                 RubricLevel(
-                    level.quality, level.description, level.feedback, level.score, level.position
+                    level.quality,
+                    level.description,
+                    level.feedback,
+                    level.score,
+                    level.position,
+                    level.kept(_LEVEL_FIELDS),
                 )
                 for level in self.CFRubricCriterionLevels
             ),
@@ -159,7 +165,7 @@ class CFRubric(_Open):
     identifier: Identifier
     uri: Uri
     title: str = ""
-    CFRubricCriteria: list[CFRubricCriterion] = Field(default_factory=list, max_length=10_000)
+    CFRubricCriteria: list[CFRubricCriterion] = Field(default_factory=list)
 
     def to_domain(self) -> Rubric:
         return Rubric(
@@ -172,13 +178,14 @@ class CFRubric(_Open):
 
 
 class CFPackage(BaseModel):
-    """A CASE 1.0 CFPackage, as the JSON binding has it."""
+    """A CASE 1.0 CFPackage, as the JSON binding has it. An import takes at most 10,000 items,
+    50,000 associations and 1,000 rubrics."""
 
     CFDocument: CFDocument
-    CFItems: list[CFItem] = Field(default_factory=list, max_length=10_000)
-    CFAssociations: list[CFAssociation] = Field(default_factory=list, max_length=50_000)
+    CFItems: list[CFItem] = Field(default_factory=list)
+    CFAssociations: list[CFAssociation] = Field(default_factory=list)
     CFDefinitions: dict[str, Any] | None = None
-    CFRubrics: list[CFRubric] = Field(default_factory=list, max_length=1_000)
+    CFRubrics: list[CFRubric] = Field(default_factory=list)
 
     def to_domain(self) -> CasePackage:
         return CasePackage(
@@ -226,7 +233,11 @@ async def import_package(
     actor: ActorDep,
     response: Response,
     key: Annotated[
-        str | None, Query(description="A new framework's key (default: from the title).")
+        str | None,
+        Query(
+            description="A new framework's key (default: from the title); a package that "
+            "updates a framework keeps that framework's key."
+        ),
     ] = None,
     default_type: Annotated[
         CapabilityType, Query(description="The type of items whose CFItemType names none.")
@@ -247,9 +258,10 @@ async def import_package(
     except InvalidInput as error:
         raise error.relocated(
             {
-                "key": "query.key",
+                "key": "query.key" if key is not None else "CFDocument.title",
                 "name": "CFDocument.title",
                 "description": "CFDocument.description",
+                "default_scale_key": "query.default_scale_key",
             }
         ) from None
     framework = imported.framework

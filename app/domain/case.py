@@ -4,16 +4,19 @@ A CFPackage becomes one framework version:
 - A CFItem that other items are children of (isChildOf), or whose CFItemType is "Group",
   becomes a group; every other item becomes a capability. A CFItemType naming a capability type
   (Skill, Knowledge, Behaviour or Behavior, Tool, Process) gives its type; other items get the
-  importer's default type. On export a capability's CFItemType is its type.
+  importer's default type. The export gives the CFItemType back while the type is the one
+  the import gave, else names the type.
 - The name is abbreviatedStatement, else fullStatement (shortened to a name's length, the whole
   statement then kept as description); the description is fullStatement where it says more.
 - isChildOf gives the parent, sequenceNumber the order among siblings. An item with several
   parents keeps the first in Tandem's tree; the other associations, and every association of
-  another type, are kept and exported again as they came.
+  another type, are kept and exported again as they came; so is the association that placed
+  an item, while the item stays where it put it.
 - The CFRubricCriterion on a capability's item gives its scale: levels in position (else
   score) order, labelled by quality; the level's description (else feedback), one indicator
   per line, gives the indicators. A tenant scale with the same labels in the same order is
-  used; otherwise the import creates one named after the rubric.
+  used; otherwise the import creates one named after the rubric. Rubric, criterion and level
+  identities and fields come back on export while the scale keeps those levels.
 - Identifiers and URIs are kept against keys, so importing the package again updates the
   framework it made. New items are keyed by humanCodingScheme when that is a valid key not yet
   used, else by identifier. Fields Tandem does not model are kept and exported as they came.
@@ -40,10 +43,13 @@ from app.domain.frameworks import (
     Group,
 )
 from app.domain.scales import MAX_LEVELS, MIN_LEVELS, CompetencyScale, LevelSpec
-from app.domain.values import KEY_PATTERN, NAME_MAX_LENGTH
+from app.domain.values import KEY_PATTERN, NAME_FORBIDDEN, NAME_MAX_LENGTH, check_name
 
 IS_CHILD_OF = "isChildOf"
 GROUP_ITEM_TYPE = "Group"
+MAX_ITEMS = 10_000
+MAX_ASSOCIATIONS = 50_000
+MAX_RUBRICS = 1_000
 # Past this many, more messages help nobody and only bloat the problem document.
 MAX_REPORTED_ERRORS = 100
 _TYPES_BY_NAME = {t.value: t for t in CapabilityType} | {"behavior": CapabilityType.BEHAVIOUR}
@@ -53,8 +59,6 @@ _NOT_KEY_CHARACTERS = re.compile(r"[^a-z0-9]+")
 class NodeKind(StrEnum):
     GROUP = "group"
     CAPABILITY = "capability"
-    SCALE = "scale"
-    """A scale's node is the CFRubric its levels came from."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,8 @@ class RubricLevel:
     feedback: str = ""
     score: float | None = None
     position: int | None = None
+    document: Mapping[str, Any] = field(default_factory=dict)
+    """The level as it came, for the export to give back."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,7 @@ class RubricCriterion:
     """The identifier of the CFItem it measures."""
     levels: tuple[RubricLevel, ...]
     extra: Mapping[str, Any] = field(default_factory=dict)
+    """Every other field but the levels."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +139,14 @@ class CaseNode:
     identifier: str
     uri: str
     extra: Mapping[str, Any] = field(default_factory=dict)
+    """The CFItem's fields that Tandem does not model (CFItemType included)."""
+    typed_as: str | None = None
+    """The capability type the import gave the item: while it has it, CFItemType holds."""
+    placement: Mapping[str, Any] | None = None
+    """The isChildOf association that placed the item."""
+    measure: Mapping[str, Any] | None = None
+    """Where the item's levels came from: `rubric` (the CFRubric's fields but its criteria),
+    `criterion` (the CFRubricCriterion's but its levels) and `levels` (in scale order)."""
 
 
 @dataclass(frozen=True)
@@ -159,11 +174,12 @@ class ImportPlan:
 
 
 def framework_key(document: CaseDocument) -> str:
-    """A key for the framework a CFDocument makes: its title as a slug, else its identifier."""
-    return _slug(document.title) or document.identifier
+    """A key for the framework a CFDocument makes: its title as a slug, else its identifier
+    (or a name derived from it, when it is not a valid key)."""
+    return _slug(document.title) or _key_of(document.identifier)
 
 
-def native_identifier(framework_id: uuid.UUID, kind: NodeKind, key: str) -> str:
+def native_identifier(framework_id: uuid.UUID, kind: str, key: str) -> str:
     return str(uuid.uuid5(framework_id, f"{kind}/{key}"))
 
 
@@ -183,6 +199,9 @@ class Identities:
             return self.record.identifier, self.record.uri
         return str(framework_id), urn(str(framework_id))
 
+    def stored(self, kind: NodeKind, key: str) -> bool:
+        return (kind, key) in self._stored
+
     def node(self, kind: NodeKind, key: str) -> CaseNode:
         stored = self._stored.get((kind, key))
         if stored is not None:
@@ -201,24 +220,8 @@ class Identities:
             )
             for key in keys
         }
-        known.update(
-            (node.identifier, (node.kind, node.key))
-            for node in self._stored.values()
-            if node.kind is not NodeKind.SCALE
-        )
+        known.update((node.identifier, (node.kind, node.key)) for node in self._stored.values())
         return known
-
-    def scales_of_rubric(self, identifier: str) -> list[str]:
-        """Keys of the scales an earlier import made or matched from this CFRubric."""
-        return list(self._scales_by_rubric.get(identifier, ()))
-
-    @cached_property
-    def _scales_by_rubric(self) -> dict[str, list[str]]:
-        scales: dict[str, list[str]] = {}
-        for node in self._stored.values():
-            if node.kind is NodeKind.SCALE:
-                scales.setdefault(node.identifier, []).append(node.key)
-        return scales
 
     @cached_property
     def _stored(self) -> dict[tuple[NodeKind, str], CaseNode]:
@@ -240,6 +243,7 @@ def plan_import(
     """The framework content, CASE record and new scales a package makes, given what the
     framework holds already (`previous`, empty for a new one) and the tenant's scales.
     Raises InvalidInput with paths into the package, e.g. `CFItems.3.fullStatement`."""
+    _check_size(package)
     reader = _Reader(package, identities, previous, scales, default_type, tenant_id, now)
     reader.read(default_scale_key)
     if reader.errors:
@@ -251,7 +255,10 @@ def plan_import(
     except InvalidInput as error:
         raise InvalidInput(
             "The CASE package cannot be imported.",
-            [FieldError(reader.locate(e.field), e.message) for e in error.errors],
+            [
+                FieldError(reader.locate(e.field), e.message)
+                for e in error.errors[:MAX_REPORTED_ERRORS]
+            ],
         ) from None
     return ImportPlan(
         name=package.document.title,
@@ -268,8 +275,8 @@ class _Placed:
     """Where an item sits in Tandem's tree."""
 
     index: int
-    placed: bool = False
-    """Whether an isChildOf gave its place (under an item or at the top) already."""
+    association: Mapping[str, Any] | None = None
+    """The isChildOf that placed it (under an item or at the top), once one has."""
     parent: str | None = None
     sequence: int | None = None
 
@@ -302,7 +309,6 @@ class _Reader:
         self.groups: set[str] = set()
         self.new_scales: dict[tuple[str, ...], CompetencyScale] = {}
         self.scale_of: dict[str, str] = {}
-        self.rubric_of_scale: dict[str, int] = {}
         self.order: list[CaseItem] = []
         self.group_items: list[CaseItem] = []
         self.capability_items: list[CaseItem] = []
@@ -350,14 +356,14 @@ class _Reader:
                         "An item is not its own parent.",
                     )
                 )
-            elif child.placed:
+            elif child.association is not None:
                 self.extra_parents += 1
                 self.kept.append(association.document)
             elif parent != document and parent not in self.placed:
                 self.outside_parents += 1
                 self.kept.append(association.document)
             else:
-                child.placed = True
+                child.association = association.document
                 child.parent = None if parent == document else parent
                 child.sequence = association.sequence_number
 
@@ -395,10 +401,14 @@ class _Reader:
             else:
                 fresh.append((item, kind))
         for item, kind in fresh:
-            candidates = [str(item.extra.get("humanCodingScheme") or "").strip(), item.identifier]
+            code = str(item.extra.get("humanCodingScheme") or "").strip()
             key = next(
-                (c for c in candidates if KEY_PATTERN.match(c) and c not in taken[kind]),
-                str(uuid.uuid5(uuid.NAMESPACE_URL, item.identifier)),
+                (
+                    c
+                    for c in (code, item.identifier)
+                    if KEY_PATTERN.match(c) and c not in taken[kind]
+                ),
+                _key_of(item.identifier),
             )
             taken[kind].add(key)
             self.keys[item.identifier] = key
@@ -409,8 +419,9 @@ class _Reader:
     def _assign_scales(self, default_scale_key: str | None) -> None:
         previous = {c.key: c.scale_key for c in self.previous.capabilities}
         for index, item in enumerate(self.package.items):
-            if self.placed[item.identifier].index != index:
-                continue  # a second item with an identifier taken, reported already
+            placed = self.placed.get(item.identifier)
+            if placed is None or placed.index != index:
+                continue  # an identifier used twice, reported already
             at = self.criteria.get(item.identifier)
             if item.identifier in self.groups:
                 if at is not None:
@@ -431,6 +442,10 @@ class _Reader:
                             "the scale for such items with default_scale_key.",
                         )
                     )
+                elif default_scale_key not in {s.key for s in self.scales}:
+                    unknown = FieldError("default_scale_key", "No scale has this key.")
+                    if unknown not in self.errors:
+                        self.errors.append(unknown)
                 else:
                     self.scale_of[item.identifier] = default_scale_key
                 continue
@@ -440,12 +455,9 @@ class _Reader:
             )
             if labels is None:
                 continue
-            preferred = self.identities.scales_of_rubric(rubric.identifier)
-            if (before := previous.get(self.keys[item.identifier])) is not None:
-                preferred.append(before)
-            scale = self._scale_for(labels, preferred, rubric)
+            before = previous.get(self.keys[item.identifier])
+            scale = self._scale_for(labels, [before] if before else [], rubric)
             self.scale_of[item.identifier] = scale.key
-            self.rubric_of_scale.setdefault(scale.key, at[0])
 
     def _labels(self, criterion: RubricCriterion, path: str) -> tuple[str, ...] | None:
         if not MIN_LEVELS <= len(criterion.levels) <= MAX_LEVELS:
@@ -458,13 +470,15 @@ class _Reader:
             return None
         labels = tuple(level.quality.strip() for level in _ordered(criterion.levels))
         for index, level in enumerate(criterion.levels):
+            where = f"{path}.CFRubricCriterionLevels.{index}.quality"
             if not level.quality.strip():
                 self.errors.append(
                     FieldError(
-                        f"{path}.CFRubricCriterionLevels.{index}.quality",
-                        "Name the level: its quality becomes the scale level's label.",
+                        where, "Name the level: its quality becomes the scale level's label."
                     )
                 )
+            else:
+                check_name(level.quality, where, self.errors)
         if len({label.casefold() for label in labels}) < len(labels):
             self.errors.append(
                 FieldError(f"{path}.CFRubricCriterionLevels", "Two levels have the same quality.")
@@ -489,12 +503,13 @@ class _Reader:
         )
         codes: list[str] = []
         for position, label in enumerate(labels, start=1):
-            code = _slug(label)
-            codes.append(code if code and code not in codes else f"level-{position}")
+            candidates = (_slug(label), f"level-{position}", *(f"level-{n}" for n in range(11, 22)))
+            codes.append(next(c for c in candidates if c and c not in codes))
+        title = NAME_FORBIDDEN.sub(" ", rubric.title).strip()
         scale = CompetencyScale.create(
             self.tenant_id,
             key=key,
-            name=_shortened(rubric.title.strip() or "Scale from CASE"),
+            name=_shortened(title or "Scale from CASE"),
             description=f"Levels of CASE rubric {rubric.identifier}.",
             levels=[LevelSpec(code, label) for code, label in zip(codes, labels, strict=True)],
             now=self.now,
@@ -541,14 +556,13 @@ class _Reader:
             if at is not None:
                 criterion = self.package.rubrics[at[0]].criteria[at[1]]
                 for value, level in enumerate(_ordered(criterion.levels), start=1):
-                    lines = (level.description or level.feedback).splitlines()
-                    if texts := tuple(line.strip() for line in lines if line.strip()):
+                    if texts := _indicators(level.description, level.feedback):
                         indicators[value] = texts
             capabilities.append(
                 CapabilitySpec(
                     key=key,
                     name=name,
-                    type=_TYPES_BY_NAME.get(item.item_type.strip().casefold(), self.default_type),
+                    type=self._type_of(item),
                     scale_key=self.scale_of[item.identifier],
                     description=description,
                     group_key=parent_key,
@@ -582,28 +596,25 @@ class _Reader:
         for item in self.order:
             kind = self._kind(item.identifier)
             extra = dict(item.extra)
-            if kind is NodeKind.GROUP and item.item_type:
+            if item.item_type:
                 extra["CFItemType"] = item.item_type
             at = self.criteria.get(item.identifier)
-            if at is not None:
-                extra["CFRubricCriterion"] = dict(self.package.rubrics[at[0]].criteria[at[1]].extra)
             key = self.keys[item.identifier]
-            read[(kind, key)] = CaseNode(kind, key, item.identifier, item.uri, extra)
-        for key, index in self.rubric_of_scale.items():
-            rubric = self.package.rubrics[index]
-            extra = dict(rubric.extra) | ({"title": rubric.title} if rubric.title else {})
-            read[(NodeKind.SCALE, key)] = CaseNode(
-                NodeKind.SCALE, key, rubric.identifier, rubric.uri, extra
+            read[(kind, key)] = CaseNode(
+                kind,
+                key,
+                item.identifier,
+                item.uri,
+                extra,
+                typed_as=self._type_of(item).value if kind is NodeKind.CAPABILITY else None,
+                placement=self.placed[item.identifier].association,
+                measure=self._measure(at) if at is not None else None,
             )
         # Nodes of items this package no longer has stay, so their keys come back with them;
         # an item that changed from group to capability (or back) leaves its old node.
-        moved = {n.identifier for n in read.values() if n.kind is not NodeKind.SCALE}
+        moved = {n.identifier for n in read.values()}
         earlier = self.identities.record.nodes if self.identities.record is not None else ()
-        nodes = {
-            (n.kind, n.key): n
-            for n in earlier
-            if n.kind is NodeKind.SCALE or n.identifier not in moved
-        } | read
+        nodes = {(n.kind, n.key): n for n in earlier if n.identifier not in moved} | read
         return CaseRecord(
             identifier=document.identifier,
             uri=document.uri,
@@ -612,6 +623,23 @@ class _Reader:
             associations=tuple(self.kept),
             nodes=tuple(sorted(nodes.values(), key=lambda n: (n.kind, n.key))),
         )
+
+    def _type_of(self, item: CaseItem) -> CapabilityType:
+        return _TYPES_BY_NAME.get(item.item_type.strip().casefold(), self.default_type)
+
+    def _measure(self, at: tuple[int, int]) -> dict[str, Any]:
+        rubric = self.package.rubrics[at[0]]
+        criterion = rubric.criteria[at[1]]
+        return {
+            "rubric": {
+                "identifier": rubric.identifier,
+                "uri": rubric.uri,
+                **({"title": rubric.title} if rubric.title else {}),
+                **rubric.extra,
+            },
+            "criterion": dict(criterion.extra),
+            "levels": [dict(level.document) for level in _ordered(criterion.levels)],
+        }
 
     def notes(self) -> Iterable[str]:
         kinds: dict[str, int] = {}
@@ -631,6 +659,8 @@ class _Reader:
                 f"{self.outside_parents} items are children of nodes outside this package: "
                 "they sit at the top of the framework."
             )
+        if empty := sum(not rubric.criteria for rubric in self.package.rubrics):
+            yield f"{empty} CFRubrics have no criteria, so they measure nothing and are not kept."
         if any(
             "weight" in criterion.extra
             for rubric in self.package.rubrics
@@ -679,28 +709,30 @@ def export_package(
             "identifier": node.identifier,
             "uri": node.uri,
         }
-        extra = {k: v for k, v in node.extra.items() if k != "CFRubricCriterion"}
         item: dict[str, Any] = {
-            **({"humanCodingScheme": entry.key} if record is None else {}),
-            **extra,
+            **({} if identities.stored(kind, entry.key) else {"humanCodingScheme": entry.key}),
+            **node.extra,
             "identifier": node.identifier,
             "uri": node.uri,
             "fullStatement": entry.description or entry.name,
-            "CFItemType": (
-                str(extra.get("CFItemType") or GROUP_ITEM_TYPE)
-                if isinstance(entry, Group)
-                else entry.type.value.capitalize()
-            ),
             "CFDocumentURI": doc_link,
             "lastChangeDateTime": changed,
         }
+        if isinstance(entry, Group):
+            item.setdefault("CFItemType", GROUP_ITEM_TYPE)
+        elif node.typed_as != entry.type.value or "CFItemType" not in item:
+            # The type changed in Tandem since the import: the item's own type no longer holds.
+            item.pop("CFItemTypeURI", None)
+            item["CFItemType"] = entry.type.value.capitalize()
         if entry.description:
             item["abbreviatedStatement"] = entry.name
         items.append(item)
 
     associations = [
-        _child_of(links[child], parent_link, sequence, doc_link, changed)
-        for child, parent_link, sequence in _tree(content, links, doc_link)
+        _child_of(
+            identities.node(*child).placement, links[child], parent, sequence, doc_link, changed
+        )
+        for child, parent, sequence in _tree(content, links, doc_link)
     ]
     present = {link["identifier"] for link in links.values()} | {doc_identifier}
     held = {n.identifier for n in record.nodes} if record is not None else set()
@@ -731,58 +763,69 @@ def _rubrics(
     links: Mapping[tuple[NodeKind, str], Mapping[str, str]],
     changed: str,
 ) -> list[dict[str, Any]]:
+    """A criterion per capability, in the rubric it was imported from, else in one rubric per
+    scale."""
+    assert identities.framework_id is not None
     rubrics: dict[str, dict[str, Any]] = {}
     for spec in content.capabilities:
         scale = scales[spec.scale_key]
-        rubric_node = identities.node(NodeKind.SCALE, scale.key)
+        measure = identities.node(NodeKind.CAPABILITY, spec.key).measure or {}
+        rubric_fields = measure.get("rubric")
+        if rubric_fields is None:
+            derived = native_identifier(identities.framework_id, "scale", scale.key)
+            rubric_fields = {"identifier": derived, "uri": urn(derived), "title": scale.name}
         rubric = rubrics.setdefault(
-            rubric_node.identifier,
-            {
-                **rubric_node.extra,
-                "identifier": rubric_node.identifier,
-                "uri": rubric_node.uri,
-                "title": str(rubric_node.extra.get("title") or scale.name),
-                "lastChangeDateTime": changed,
-                "CFRubricCriteria": [],
-            },
+            str(rubric_fields["identifier"]),
+            {**rubric_fields, "lastChangeDateTime": changed, "CFRubricCriteria": []},
         )
         item = links[(NodeKind.CAPABILITY, spec.key)]
         derived = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{item['identifier']}/criterion"))
-        node = identities.node(NodeKind.CAPABILITY, spec.key)
-        criterion = {"identifier": derived, "uri": urn(derived)}
-        criterion |= node.extra.get("CFRubricCriterion", {})
+        criterion: dict[str, Any] = {"identifier": derived, "uri": urn(derived)}
+        criterion |= measure.get("criterion", {})
         criterion |= {
             "CFItemURI": dict(item),
-            "rubricId": rubric_node.identifier,
+            "rubricId": rubric["identifier"],
             "lastChangeDateTime": changed,
-            "CFRubricCriterionLevels": [
-                _criterion_level(str(criterion["identifier"]), value, label, texts, changed)
-                for value, label, texts in (
-                    (level.value, level.label, spec.indicators.get(level.value, ()))
-                    for level in scale.levels
-                )
-            ],
+            "CFRubricCriterionLevels": _criterion_levels(
+                str(criterion["identifier"]), scale, spec, measure.get("levels", []), changed
+            ),
         }
         rubric["CFRubricCriteria"].append(criterion)
     return list(rubrics.values())
 
 
-def _criterion_level(
-    criterion: str, value: int, quality: str, indicators: Sequence[str], changed: str
-) -> dict[str, Any]:
-    identifier = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{criterion}/{value}"))
-    level: dict[str, Any] = {
-        "identifier": identifier,
-        "uri": urn(identifier),
-        "quality": quality,
-        "score": value,
-        "position": value,
-        "rubricCriterionId": criterion,
-        "lastChangeDateTime": changed,
-    }
-    if indicators:
-        level["description"] = "\n".join(indicators)
-    return level
+def _criterion_levels(
+    criterion: str,
+    scale: CompetencyScale,
+    spec: CapabilitySpec,
+    imported: Sequence[Mapping[str, Any]],
+    changed: str,
+) -> list[dict[str, Any]]:
+    """The scale's levels with the capability's indicators: the levels as imported while the
+    scale still has them (same count and qualities), else new ones."""
+    same = len(imported) == len(scale.levels) and all(
+        str(level.get("quality", "")).strip().casefold() == scale_level.label.casefold()
+        for level, scale_level in zip(imported, scale.levels, strict=False)
+    )
+    levels = []
+    for value, scale_level in enumerate(scale.levels, start=1):
+        if same:
+            level = dict(imported[value - 1])
+        else:
+            identifier = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{criterion}/{value}"))
+            level = {
+                "identifier": identifier,
+                "uri": urn(identifier),
+                "quality": scale_level.label,
+                "score": value,
+                "position": value,
+            }
+        texts = spec.indicators.get(value, ())
+        given = _indicators(str(level.get("description") or ""), str(level.get("feedback") or ""))
+        if given != tuple(texts):
+            level["description"] = "\n".join(texts)
+        levels.append(level | {"rubricCriterionId": criterion, "lastChangeDateTime": changed})
+    return levels
 
 
 def _tree(
@@ -795,10 +838,10 @@ def _tree(
     first_capability: dict[str, int] = {}
     parents = {g.key: g.parent_key for g in content.groups}
     for index, spec in enumerate(content.capabilities):
-        group, seen = spec.group_key, set()
-        while group is not None and group not in seen:
-            seen.add(group)
-            first_capability.setdefault(group, index)
+        group = spec.group_key
+        # A group seen before has its ancestors set already: each group is visited once.
+        while group is not None and group not in first_capability:
+            first_capability[group] = index
             group = parents.get(group)
     siblings: dict[str | None, tuple[list[str], list[tuple[int, str]]]] = {}
     for g in content.groups:
@@ -823,20 +866,25 @@ def _tree(
 
 
 def _child_of(
+    placement: Mapping[str, Any] | None,
     child: Mapping[str, str],
     parent: Mapping[str, str],
     sequence: int,
     doc_link: Mapping[str, str],
     changed: str,
 ) -> dict[str, Any]:
-    identifier = str(
-        uuid.uuid5(
-            uuid.NAMESPACE_URL, f"{child['identifier']}/{IS_CHILD_OF}/{parent['identifier']}"
+    """The isChildOf placing `child` under `parent`: the one that placed it on import while
+    the parent is the same, else a new one."""
+    if placement is not None and _end(placement, "destinationNodeURI") == parent["identifier"]:
+        association = dict(placement)
+    else:
+        identifier = str(
+            uuid.uuid5(
+                uuid.NAMESPACE_URL, f"{child['identifier']}/{IS_CHILD_OF}/{parent['identifier']}"
+            )
         )
-    )
-    return {
-        "identifier": identifier,
-        "uri": urn(identifier),
+        association = {"identifier": identifier, "uri": urn(identifier)}
+    return association | {
         "associationType": IS_CHILD_OF,
         "originNodeURI": dict(child),
         "destinationNodeURI": dict(parent),
@@ -849,6 +897,33 @@ def _child_of(
 def _end(association: Mapping[str, Any], side: str) -> str:
     link = association.get(side)
     return str(link.get("identifier", "")) if isinstance(link, Mapping) else ""
+
+
+def _check_size(package: CasePackage) -> None:
+    errors = [
+        FieldError(path, f"Send at most {limit} per package.")
+        for path, count, limit in (
+            ("CFItems", len(package.items), MAX_ITEMS),
+            ("CFAssociations", len(package.associations), MAX_ASSOCIATIONS),
+            ("CFRubrics", len(package.rubrics), MAX_RUBRICS),
+        )
+        if count > limit
+    ]
+    if errors:
+        raise InvalidInput("The CASE package is too large.", errors)
+
+
+def _key_of(identifier: str) -> str:
+    """The identifier as a key, or a key derived from it when it is not a valid one."""
+    if KEY_PATTERN.match(identifier):
+        return identifier
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, identifier))
+
+
+def _indicators(description: str, feedback: str) -> tuple[str, ...]:
+    """A rubric level's indicators: its description (else feedback), one per line."""
+    lines = (description or feedback).splitlines()
+    return tuple(line.strip() for line in lines if line.strip())
 
 
 def _ordered(levels: Sequence[RubricLevel]) -> list[RubricLevel]:

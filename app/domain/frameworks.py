@@ -331,13 +331,23 @@ def _unique_keys(keys: list[str], path: str, errors: list[FieldError]) -> set[st
 
 
 def _check_group_tree(groups: tuple[Group, ...], errors: list[FieldError]) -> None:
+    """Report each group whose chain of parents never reaches the top. Linear: every group's
+    verdict is settled once, however deep the tree."""
     parents = {g.key: g.parent_key for g in groups}
+    reaches_top: dict[str, bool] = {}
     for index, group in enumerate(groups):
-        seen = {group.key}
-        parent = group.parent_key
-        while parent is not None and parent in parents:
-            if parent in seen:
-                errors.append(FieldError(f"groups.{index}.parent_key", "Groups form a cycle."))
-                break
-            seen.add(parent)
-            parent = parents[parent]
+        path: list[str] = []
+        on_path: set[str] = set()
+        key: str | None = group.key
+        while key in parents and key not in reaches_top and key not in on_path:
+            path.append(key)
+            on_path.add(key)
+            key = parents[key]
+        if key in on_path:
+            verdict = False
+        else:
+            verdict = reaches_top.get(key, True) if key is not None else True
+        for step in path:
+            reaches_top[step] = verdict
+        if not reaches_top.get(group.key, True):
+            errors.append(FieldError(f"groups.{index}.parent_key", "Groups form a cycle."))

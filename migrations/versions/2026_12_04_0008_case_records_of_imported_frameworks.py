@@ -1,6 +1,6 @@
 """CASE records: for each framework imported from a CFPackage, its CFDocument identity and
 the fields Tandem does not model (case_documents), and the identifier and uri each group,
-capability and scale key holds (case_nodes), so re-imports update and exports say what came.
+and capability key holds, with what placed and measured it (case_nodes), so re-imports update and exports say what came.
 
 Revision ID: 0008
 Revises: 0007
@@ -53,6 +53,9 @@ def upgrade() -> None:
         sa.Column("identifier", sa.String(length=200), nullable=False),
         sa.Column("uri", sa.String(length=1000), nullable=False),
         sa.Column("extra", sa.JSON(), nullable=False),
+        sa.Column("typed_as", sa.String(length=16), nullable=True),
+        sa.Column("placement", sa.JSON(), nullable=True),
+        sa.Column("measure", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["framework_id"],
             ["case_documents.framework_id"],

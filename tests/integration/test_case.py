@@ -416,3 +416,75 @@ async def test_imports_need_hr_admin_or_integration_and_stay_in_their_tenant(cli
     assert theirs.status_code == 201
     assert theirs.json()["framework"]["id"] != framework_id
     assert_problem(await import_case(client, {}, package()), 401, "unauthenticated")
+
+
+async def test_what_a_package_says_beyond_tandems_model_comes_back(client, new_tenant):
+    admin = await new_tenant()
+    headers = auth(admin)
+    sent = package()
+    second = copy.deepcopy(sent["CFRubrics"][0])
+    second |= {"identifier": "d0000000-0000-4000-8000-000000000002", "title": "Other rubric"}
+    second["CFRubricCriteria"] = [sent["CFRubrics"][0]["CFRubricCriteria"].pop()]
+    sent["CFRubrics"].append(second)
+    sent["CFRubrics"].append({"identifier": "empty", "uri": BASE + "empty", "title": "Unused"})
+    # A field of the item's own that happens to share a name with Tandem's bookkeeping.
+    sent["CFItems"][3]["CFRubricCriterion"] = "the item's own value"
+    response = await import_case(client, headers, sent)
+    assert response.status_code == 201, response.text
+    assert any("no criteria" in note for note in response.json()["notes"])
+    exported = await export_case(client, headers, response.json()["framework"]["id"])
+
+    # Both rubrics keep their identity, though their levels make one scale.
+    assert [r["identifier"] for r in exported["CFRubrics"]] == [
+        "d0000000-0000-4000-8000-000000000001",
+        "d0000000-0000-4000-8000-000000000002",
+    ]
+    assert len((await client.get("/v1/scales", headers=headers)).json()["data"]) == 1
+    levels = exported["CFRubrics"][0]["CFRubricCriteria"][0]["CFRubricCriterionLevels"]
+    assert [level["identifier"] for level in levels] == [
+        level["identifier"]
+        for level in sent["CFRubrics"][0]["CFRubricCriteria"][0]["CFRubricCriterionLevels"]
+    ]
+    # The associations that placed the items keep their identities; the types stay.
+    tree = {a["identifier"] for a in exported["CFAssociations"]}
+    assert {a["identifier"] for a in sent["CFAssociations"]} <= tree
+    by_id = {i["identifier"]: i for i in exported["CFItems"]}
+    assert by_id[CHILD_B]["CFRubricCriterion"] == "the item's own value"
+    assert by_id[CHILD_A]["CFItemType"] == "Competency"
+
+
+async def test_awkward_identifiers_and_levels_get_422_or_import(client, new_tenant):
+    admin = await new_tenant()
+    headers = auth(admin)
+    clash = package()
+    clash["CFItems"][0]["identifier"] = DOC
+    problem = assert_problem(await import_case(client, headers, clash), 422, "invalid_input")
+    assert "body.CFItems.0.identifier" in fields_of(problem)
+
+    nul = package()
+    nul["CFItems"][1]["identifier"] = "bad\u0000id"
+    problem = assert_problem(await import_case(client, headers, nul), 422, "invalid_input")
+    assert fields_of(problem) == {"body.CFItems.1.identifier"}
+
+    unmeasured = package()
+    unmeasured["CFRubrics"] = []
+    problem = assert_problem(
+        await import_case(client, headers, unmeasured, default_scale_key="nope"),
+        422,
+        "invalid_input",
+    )
+    assert fields_of(problem) == {"query.default_scale_key"}
+
+    odd = package()
+    odd["CFDocument"]["title"] = "!!!"
+    criteria = odd["CFRubrics"][0]["CFRubricCriteria"]
+    for entry in criteria:
+        for level, quality in zip(
+            entry["CFRubricCriterionLevels"], ["Level 2", "Ω", "x" * 5], strict=True
+        ):
+            level["quality"] = quality
+    response = await import_case(client, headers, odd)
+    assert response.status_code == 201, response.text
+    assert response.json()["framework"]["key"] == DOC
+    [scale] = (await client.get("/v1/scales", headers=headers)).json()["data"]
+    assert [level["code"] for level in scale["levels"]] == ["level-2", "level-11", "xxxxx"]

@@ -46,7 +46,17 @@ class SqlCaseRecordRepository:
             definitions=document.definitions,
             associations=tuple(document.associations),
             nodes=tuple(
-                CaseNode(NodeKind(n.kind), n.key, n.identifier, n.uri, n.extra) for n in nodes
+                CaseNode(
+                    NodeKind(n.kind),
+                    n.key,
+                    n.identifier,
+                    n.uri,
+                    n.extra,
+                    typed_as=n.typed_as,
+                    placement=n.placement,
+                    measure=n.measure,
+                )
+                for n in nodes
             ),
         )
 
@@ -84,6 +94,9 @@ class SqlCaseRecordRepository:
                         "identifier": node.identifier,
                         "uri": node.uri,
                         "extra": dict(node.extra),
+                        "typed_as": node.typed_as,
+                        "placement": None if node.placement is None else dict(node.placement),
+                        "measure": None if node.measure is None else dict(node.measure),
                     }
                     for node in record.nodes
                 ],

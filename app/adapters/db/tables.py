@@ -777,5 +777,10 @@ case_nodes = sa.Table(
     sa.Column("key", sa.String(100), primary_key=True),
     sa.Column("identifier", sa.String(200), nullable=False),
     sa.Column("uri", sa.String(1000), nullable=False),
+    # The CFItem's fields Tandem does not model; the capability type the import gave it; the
+    # isChildOf that placed it; the rubric, criterion and levels that measured it.
     sa.Column("extra", sa.JSON, nullable=False),
+    sa.Column("typed_as", sa.String(16), nullable=True),
+    sa.Column("placement", sa.JSON, nullable=True),
+    sa.Column("measure", sa.JSON, nullable=True),
 )
