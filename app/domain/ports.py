@@ -46,6 +46,7 @@ from app.domain.views import (
 )
 from app.domain.webhooks import Delivery, OutgoingWebhook, WebhookSubscription
 from app.domain.workflows import Notice, Opening, Workflow, WorkflowRun
+from app.domain.workforce import Bench, CapabilityMaturity, Population
 from app.domain.xapi import StatementOutcome, StoredStatement
 
 
@@ -455,6 +456,32 @@ class GapRepository(Protocol):
         ...
 
 
+class WorkforceReportRepository(Protocol):
+    """The workforce reports; their meaning is defined in app.domain.workforce."""
+
+    async def capability_maturity(
+        self,
+        tenant_id: uuid.UUID,
+        population: Population,
+        page: PageRequest | None,
+        *,
+        framework_id: uuid.UUID | None = None,
+    ) -> Page[CapabilityMaturity]:
+        """Per capability in id order (all of them when `page` is None), in two queries."""
+        ...
+
+    async def succession_bench(
+        self,
+        tenant_id: uuid.UUID,
+        population: Population,
+        page: PageRequest | None,
+        *,
+        role_id: uuid.UUID | None = None,
+    ) -> Page[Bench]:
+        """Per role in id order (all of them when `page` is None), in two queries."""
+        ...
+
+
 class LearningRepository(Protocol):
     async def add(self, item: LearningItem) -> None: ...
 
@@ -838,6 +865,7 @@ class UnitOfWork(Protocol):
     statements: StatementRepository
     case_records: CaseRecordRepository
     audit: AuditLog
+    workforce: WorkforceReportRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -18,6 +18,7 @@ from app.graphql.learning import LearningMutation, LearningQuery
 from app.graphql.pagination import Connection, page_request
 from app.graphql.people import PeopleMutation, PeopleQuery
 from app.graphql.plans import PlanMutation, PlanQuery
+from app.graphql.reports import ReportQuery
 from app.graphql.webhooks import WebhookMutation, WebhookQuery
 from app.graphql.workflows import WorkflowMutation, WorkflowQuery
 from app.services import api_keys, tenants
@@ -147,6 +148,7 @@ Query = merge_types(
         AssessmentQuery,
         LearningQuery,
         PlanQuery,
+        ReportQuery,
         WorkflowQuery,
         WebhookQuery,
     ),

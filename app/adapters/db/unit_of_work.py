@@ -31,6 +31,7 @@ from app.adapters.db.plans import SqlPlanRepository
 from app.adapters.db.repositories import SqlApiKeyRepository, SqlTenantRepository
 from app.adapters.db.webhooks import SqlWebhookRepository
 from app.adapters.db.workflows import SqlWorkflowRepository
+from app.adapters.db.workforce import SqlWorkforceReportRepository
 from app.domain.errors import Conflict
 
 
@@ -66,6 +67,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(self._conn)
         self.statements = SqlStatementRepository(self._conn)
         self.case_records = SqlCaseRecordRepository(self._conn)
+        self.workforce = SqlWorkforceReportRepository(self._conn)
         return self
 
     async def __aexit__(self, exc_type: object, exc: object, traceback: object) -> None:
