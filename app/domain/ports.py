@@ -13,6 +13,7 @@ from typing import Protocol, Self
 from app.domain.assessments import Assessment, CombinationRule, Rating, Result
 from app.domain.audit import AuditEntry, AuditFilter
 from app.domain.case import CaseRecord
+from app.domain.checkins import Checkin, CheckinFilter, CheckinTemplate, PlanItemRef
 from app.domain.cohorts import Cohort, CohortRule
 from app.domain.development import Need, Plan, PlanPolicy
 from app.domain.directory import Condition, ProvisionedGroup, ProvisionedUser
@@ -25,11 +26,13 @@ from app.domain.frameworks import (
     KeyedRequirement,
 )
 from app.domain.gaps import RollUp
+from app.domain.goals import Goal, GoalFilter, GoalProgress
 from app.domain.learning import LearningItem
 from app.domain.notifications import Outgoing, Retry
 from app.domain.pagination import Page, PageRequest
 from app.domain.people import Employee, EmployeeStatus, OrgUnit
 from app.domain.plans import LearningKind, Offer
+from app.domain.recognitions import Recognition, RecognitionFilter
 from app.domain.roles import RoleProfile
 from app.domain.scales import CompetencyScale
 from app.domain.tenants import ApiKey, Tenant
@@ -570,6 +573,114 @@ class PlanRepository(Protocol):
     ) -> None: ...
 
 
+class CheckinRepository(Protocol):
+    async def add_template(self, template: CheckinTemplate) -> None: ...
+
+    async def get_template(
+        self, tenant_id: uuid.UUID, template_id: uuid.UUID
+    ) -> CheckinTemplate | None: ...
+
+    async def templates_by_ids(
+        self, tenant_id: uuid.UUID, template_ids: Collection[uuid.UUID]
+    ) -> list[CheckinTemplate]: ...
+
+    async def list_templates(
+        self, tenant_id: uuid.UUID, page: PageRequest, *, active: bool | None = None
+    ) -> Page[CheckinTemplate]:
+        """Oldest first."""
+        ...
+
+    async def template_named(self, tenant_id: uuid.UUID, name: str) -> uuid.UUID | None:
+        """The id of the tenant's template with this name, if any."""
+        ...
+
+    async def save_template(self, template: CheckinTemplate, *, previous_version: int) -> None: ...
+
+    async def add(self, checkin: Checkin) -> None:
+        """Insert the check-in with its goal and plan item links."""
+        ...
+
+    async def get(self, tenant_id: uuid.UUID, checkin_id: uuid.UUID) -> Checkin | None: ...
+
+    async def list(
+        self, tenant_id: uuid.UUID, page: PageRequest, criteria: CheckinFilter
+    ) -> Page[Checkin]:
+        """Newest first: by the day held, then the order logged."""
+        ...
+
+    async def goals_of(
+        self, tenant_id: uuid.UUID, employee_id: uuid.UUID, goal_ids: Collection[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Those of the goals that are the employee's own."""
+        ...
+
+    async def plan_items_of(
+        self, tenant_id: uuid.UUID, employee_id: uuid.UUID, items: Collection[PlanItemRef]
+    ) -> set[PlanItemRef]:
+        """Those of the items that are items of the employee's plans."""
+        ...
+
+
+class GoalRepository(Protocol):
+    async def add(self, goal: Goal) -> None:
+        """Insert the goal with its capability links."""
+        ...
+
+    async def get(self, tenant_id: uuid.UUID, goal_id: uuid.UUID) -> Goal | None: ...
+
+    async def get_many(self, tenant_id: uuid.UUID, goal_ids: Collection[uuid.UUID]) -> list[Goal]:
+        """Those of the ids that are goals of the tenant, in one query per table."""
+        ...
+
+    async def list(
+        self, tenant_id: uuid.UUID, page: PageRequest, criteria: GoalFilter
+    ) -> Page[Goal]:
+        """Oldest first."""
+        ...
+
+    async def lock(self, tenant_id: uuid.UUID, goal_id: uuid.UUID) -> None:
+        """Hold the goal until the transaction ends, so concurrent updates queue."""
+        ...
+
+    async def lock_alignment(self, tenant_id: uuid.UUID) -> None:
+        """Until this transaction ends, keep others from re-aligning the tenant's goals, so
+        that two moves each harmless alone cannot close a cycle."""
+        ...
+
+    async def save(self, goal: Goal, *, previous_version: int) -> None:
+        """Store the goal's fields and capability links; Conflict if changed since."""
+        ...
+
+    async def ancestors(self, tenant_id: uuid.UUID, goal_id: uuid.UUID) -> list[Goal]:
+        """The goals above this one, nearest first, as `app.domain.goals.alignment` defines,
+        in one recursive query."""
+        ...
+
+    async def add_progress(self, update: GoalProgress) -> None: ...
+
+    async def progress(
+        self, tenant_id: uuid.UUID, goal_id: uuid.UUID, page: PageRequest
+    ) -> Page[GoalProgress]:
+        """Oldest first."""
+        ...
+
+    async def recent_progress(
+        self, tenant_id: uuid.UUID, goal_ids: Collection[uuid.UUID], per_goal: int
+    ) -> dict[uuid.UUID, list[GoalProgress]]:
+        """Per goal, its latest `per_goal` updates, oldest first, in one query."""
+        ...
+
+
+class RecognitionRepository(Protocol):
+    async def add(self, recognition: Recognition) -> None: ...
+
+    async def list(
+        self, tenant_id: uuid.UUID, page: PageRequest, criteria: RecognitionFilter
+    ) -> Page[Recognition]:
+        """Newest first."""
+        ...
+
+
 class WorkflowRepository(Protocol):
     async def add(self, workflow: Workflow) -> None: ...
 
@@ -856,6 +967,9 @@ class UnitOfWork(Protocol):
     gaps: GapRepository
     learning: LearningRepository
     plans: PlanRepository
+    checkins: CheckinRepository
+    goals: GoalRepository
+    recognitions: RecognitionRepository
     workflows: WorkflowRepository
     notifications: NotificationRepository
     events: EventRepository

@@ -7,13 +7,15 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from app.domain.assessments import Result
+from app.domain.checkins import CheckinTemplate
+from app.domain.goals import Goal, GoalProgress
 from app.domain.identity import Actor
 from app.domain.learning import LearningItem
 from app.domain.people import Employee, OrgUnit
 from app.domain.ports import UnitOfWork
 from app.domain.roles import RoleProfile
 from app.domain.views import CapabilityView
-from app.services import lookups
+from app.services import checkins, goals, lookups
 from app.services.gaps import EmployeeGaps, gaps_of_many
 
 Value = TypeVar("Value")
@@ -44,4 +46,11 @@ class Loaders:
         )
         self.gaps: DataLoader[tuple[uuid.UUID, uuid.UUID | None], EmployeeGaps | None] = loader(
             gaps_of_many
+        )
+        self.checkin_template: DataLoader[uuid.UUID, CheckinTemplate | None] = loader(
+            checkins.templates_by_id
+        )
+        self.goal: DataLoader[uuid.UUID, Goal | None] = loader(goals.goals_by_id)
+        self.goal_progress: DataLoader[uuid.UUID, list[GoalProgress] | None] = loader(
+            goals.recent_progress_by_goal
         )

@@ -12,8 +12,10 @@ from app.domain.tenants import ApiKey as DomainApiKey
 from app.domain.tenants import Tenant as DomainTenant
 from app.graphql.assessments import AssessmentMutation, AssessmentQuery
 from app.graphql.catalogue import CatalogueMutation, CatalogueQuery
+from app.graphql.checkins import CheckinMutation, CheckinQuery
 from app.graphql.context import Info
 from app.graphql.errors import DomainErrors
+from app.graphql.goals import GoalMutation, GoalQuery
 from app.graphql.learning import LearningMutation, LearningQuery
 from app.graphql.pagination import Connection, page_request
 from app.graphql.people import PeopleMutation, PeopleQuery
@@ -148,6 +150,8 @@ Query = merge_types(
         AssessmentQuery,
         LearningQuery,
         PlanQuery,
+        CheckinQuery,
+        GoalQuery,
         ReportQuery,
         WorkflowQuery,
         WebhookQuery,
@@ -162,6 +166,8 @@ Mutation = merge_types(
         AssessmentMutation,
         LearningMutation,
         PlanMutation,
+        CheckinMutation,
+        GoalMutation,
         WorkflowMutation,
         WebhookMutation,
     ),

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from app.domain.assessments import Rating
 from app.domain.bulk import BulkResult, RowStatus
+from app.domain.checkins import DEFAULT_QUESTIONS, DEFAULT_TEMPLATE_NAME
 from app.domain.cohorts import Cohort, CohortRule
 from app.domain.errors import FieldError, InvalidInput
 from app.domain.identity import Actor, Role
@@ -27,6 +28,7 @@ from app.domain.workflows import Workflow
 from app.services import utcnow
 from app.services.assessments import create_assessment, finalise_assessment, rate
 from app.services.authentication import authenticate_api_key
+from app.services.checkins import create_template
 from app.services.cohorts import change_members, create_cohort
 from app.services.demo_data import FRAMEWORKS
 from app.services.demo_data.assessments import CYCLE_DAYS, Assessee, assessment_cycle
@@ -86,12 +88,12 @@ async def seed_demo(
 ) -> DemoTenant:
     """A new tenant holding two scales, three published frameworks, role profiles, an org
     tree, a few hundred employees with roles, managers and cohorts, a learning catalogue, and
-    two workflows (a quarterly review loop and an assessment after a role change), and an
-    assessment cycle for two teams: half finalised, with the development plans that
-    generated, half awaiting the manager's finalisation. The same seed gives the same people
-    and ratings. The use cases share one transaction, so seeding is quick and a failure
-    leaves nothing behind. Raises InvalidInput for an unacceptable name, or if a service
-    refuses part of the demo data."""
+    two workflows (a quarterly review loop and an assessment after a role change), the
+    default check-in template, and an assessment cycle for two teams: half finalised, with
+    the development plans that generated, half awaiting the manager's finalisation. The same
+    seed gives the same people and ratings. The use cases share one transaction, so seeding
+    is quick and a failure leaves nothing behind. Raises InvalidInput for an unacceptable
+    name, or if a service refuses part of the demo data."""
     async with _one_transaction(uow_factory) as joined:
         return await _seed(joined, name, seed)
 
@@ -124,6 +126,9 @@ async def _seed(uow_factory: UnitOfWorkFactory, name: str, seed: int) -> DemoTen
     cohorts = await _create_cohorts(uow_factory, actor, workforce, unit_ids, employee_ids)
     learning_ids = await _create_catalogue(uow_factory, actor, capability_ids)
     workflows = await _define_workflows(uow_factory, actor, cohorts)
+    await create_template(
+        uow_factory(), actor, name=DEFAULT_TEMPLATE_NAME, questions=DEFAULT_QUESTIONS
+    )
     cycle = assessment_cycle(workforce, seed)
     await _run_assessment_cycle(uow_factory, actor, cycle, capability_ids, employee_ids)
     return DemoTenant(

@@ -784,3 +784,112 @@ case_nodes = sa.Table(
     sa.Column("placement", sa.JSON, nullable=True),
     sa.Column("measure", sa.JSON, nullable=True),
 )
+
+# Goals form a tree from the organisation (no employee, no unit) through teams (an org unit)
+# to people (an employee); `parent_id` aligns a goal under the one it serves.
+goals = sa.Table(
+    "goals",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("employee_id", sa.Uuid, sa.ForeignKey("employees.id"), nullable=True),
+    sa.Column("org_unit_id", sa.Uuid, sa.ForeignKey("org_units.id"), nullable=True),
+    sa.Column("parent_id", sa.Uuid, sa.ForeignKey("goals.id"), nullable=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("kpi", sa.String(200), nullable=False),
+    sa.Column("unit", sa.String(50), nullable=False),
+    sa.Column("baseline", sa.Float, nullable=True),
+    sa.Column("target", sa.Float, nullable=True),
+    sa.Column("current_value", sa.Float, nullable=True),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    *_timestamps(),
+    sa.Index("ix_goals_tenant_id_employee_id", "tenant_id", "employee_id"),
+    sa.Index("ix_goals_tenant_id_parent_id", "tenant_id", "parent_id"),
+)
+
+goal_capabilities = sa.Table(
+    "goal_capabilities",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column("goal_id", sa.Uuid, sa.ForeignKey("goals.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("capability_id", sa.Uuid, sa.ForeignKey("capabilities.id"), primary_key=True),
+)
+
+goal_progress = sa.Table(
+    "goal_progress",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("goal_id", sa.Uuid, sa.ForeignKey("goals.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Index("ix_goal_progress_tenant_id_goal_id", "tenant_id", "goal_id"),
+)
+
+checkin_templates = sa.Table(
+    "checkin_templates",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("name", sa.String(200), nullable=False),
+    # [{"key": ..., "text": ...}] in the order they are asked.
+    sa.Column("questions", sa.JSON, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    *_timestamps(),
+    sa.UniqueConstraint("tenant_id", "name"),
+)
+
+checkins = sa.Table(
+    "checkins",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("employee_id", sa.Uuid, sa.ForeignKey("employees.id"), nullable=False),
+    sa.Column("manager_id", sa.Uuid, sa.ForeignKey("employees.id"), nullable=True),
+    sa.Column("template_id", sa.Uuid, sa.ForeignKey("checkin_templates.id"), nullable=True),
+    sa.Column("held_on", sa.Date, nullable=False),
+    # [{"key", "question", "employee_answer", "manager_answer"}]: the questions as asked then.
+    sa.Column("answers", sa.JSON, nullable=False),
+    sa.Column("logged_by", sa.String(100), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_checkins_tenant_id_employee_id", "tenant_id", "employee_id"),
+)
+
+checkin_goals = sa.Table(
+    "checkin_goals",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column(
+        "checkin_id", sa.Uuid, sa.ForeignKey("checkins.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("goal_id", sa.Uuid, sa.ForeignKey("goals.id"), primary_key=True),
+)
+
+checkin_plan_items = sa.Table(
+    "checkin_plan_items",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column(
+        "checkin_id", sa.Uuid, sa.ForeignKey("checkins.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("plan_id", sa.Uuid, sa.ForeignKey("plans.id"), primary_key=True),
+    sa.Column("learning_item_id", sa.Uuid, sa.ForeignKey("learning_items.id"), primary_key=True),
+)
+
+recognitions = sa.Table(
+    "recognitions",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    _owned_by_tenant(),
+    sa.Column("employee_id", sa.Uuid, sa.ForeignKey("employees.id"), nullable=False),
+    sa.Column("given_by", sa.Uuid, sa.ForeignKey("employees.id"), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("capability_id", sa.Uuid, sa.ForeignKey("capabilities.id"), nullable=True),
+    sa.Column("goal_id", sa.Uuid, sa.ForeignKey("goals.id"), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_recognitions_tenant_id_employee_id", "tenant_id", "employee_id"),
+)

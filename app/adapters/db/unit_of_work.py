@@ -13,12 +13,14 @@ from app.adapters.db.catalogue import (
     SqlRoleRepository,
     SqlScaleRepository,
 )
+from app.adapters.db.checkins import SqlCheckinRepository
 from app.adapters.db.directory import (
     SqlAuditLog,
     SqlDirectoryRepository,
     SqlStatementRepository,
 )
 from app.adapters.db.events import SqlEventRepository
+from app.adapters.db.goals import SqlGoalRepository, SqlRecognitionRepository
 from app.adapters.db.idempotency import SqlIdempotencyStore
 from app.adapters.db.learning import SqlLearningRepository
 from app.adapters.db.notifications import SqlNotificationRepository
@@ -58,6 +60,9 @@ class SqlUnitOfWork:
         self.gaps = SqlGapRepository(self._conn)
         self.learning = SqlLearningRepository(self._conn)
         self.plans = SqlPlanRepository(self._conn)
+        self.checkins = SqlCheckinRepository(self._conn)
+        self.goals = SqlGoalRepository(self._conn)
+        self.recognitions = SqlRecognitionRepository(self._conn)
         self.workflows = SqlWorkflowRepository(self._conn)
         self.notifications = SqlNotificationRepository(self._conn)
         self.events = SqlEventRepository(self._conn)
