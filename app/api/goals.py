@@ -74,8 +74,6 @@ class GoalPatch(BaseModel):
                 value = ""  # the domain refuses an empty title, with the field's path
             elif value is None and name == "capability_ids":
                 value = ()
-            elif value is None and name == "status":
-                continue
             given[name] = value
         return given
 

@@ -2,8 +2,9 @@
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ActorDep, PageDep, UowDep
@@ -14,6 +15,7 @@ from app.services import recognitions
 
 router = APIRouter(tags=["recognition"], responses=problem_responses(401, 422))
 RECOGNITIONS = "/v1/recognitions"
+RecognitionId = Annotated[uuid.UUID, Path(description="The recognition's id.")]
 
 
 class RecognitionCreate(BaseModel):
@@ -48,7 +50,9 @@ class RecognitionPage(PageOut[RecognitionOut]):
     "anyone else in the organisation; perhaps for a capability or one of their goals.",
     responses=problem_responses(403, 404),
 )
-async def recognise(body: RecognitionCreate, uow: UowDep, actor: ActorDep) -> RecognitionOut:
+async def recognise(
+    body: RecognitionCreate, uow: UowDep, actor: ActorDep, response: Response
+) -> RecognitionOut:
     given = await recognitions.recognise(
         uow,
         actor,
@@ -57,7 +61,23 @@ async def recognise(body: RecognitionCreate, uow: UowDep, actor: ActorDep) -> Re
         capability_id=body.capability_id,
         goal_id=body.goal_id,
     )
+    response.headers["Location"] = f"{RECOGNITIONS}/{given.id}"
     return RecognitionOut.of(given)
+
+
+@router.get(
+    RECOGNITIONS + "/{recognition_id}",
+    response_model=RecognitionOut,
+    summary="Read one recognition",
+    description="The recipient, their managers, the giver, hr_admin and integrations read it; "
+    "others get 404.",
+    responses=problem_responses(404),
+)
+async def get_recognition(
+    recognition_id: RecognitionId, uow: UowDep, actor: ActorDep
+) -> RecognitionOut:
+    found = await recognitions.get_recognition(uow, actor, recognition_id=recognition_id)
+    return RecognitionOut.of(found)
 
 
 @router.get(

@@ -26,6 +26,8 @@ ANSWER_MAX_LENGTH = 5_000
 MAX_LINKS = 50
 FUTURE_DAYS = 1
 """A check-in may be dated a day ahead of the server's (UTC) date: the caller's today."""
+PAST_DAYS = 366
+"""Nor more than a year back: older dates are typing mistakes (a year typed wrong)."""
 
 
 @dataclass(frozen=True)
@@ -43,15 +45,17 @@ DEFAULT_QUESTIONS = (
 )
 
 
-def check_questions(questions: Sequence[Question], path: str = "questions") -> tuple[Question, ...]:
+def check_questions(questions: Sequence[Question]) -> tuple[Question, ...]:
     """The questions with their texts trimmed, or InvalidInput naming every problem."""
     errors: list[FieldError] = []
     if not MIN_QUESTIONS <= len(questions) <= MAX_QUESTIONS:
-        errors.append(FieldError(path, f"Give {MIN_QUESTIONS} to {MAX_QUESTIONS} questions."))
+        errors.append(
+            FieldError("questions", f"Give {MIN_QUESTIONS} to {MAX_QUESTIONS} questions.")
+        )
     seen: set[str] = set()
     cleaned = []
     for index, question in enumerate(questions):
-        at = f"{path}.{index}"
+        at = f"questions.{index}"
         key = _check_key(question.key, f"{at}.key", errors)
         if key in seen:
             errors.append(FieldError(f"{at}.key", "Another question has this key."))
@@ -178,14 +182,18 @@ class Checkin:
     ) -> "Checkin":
         """Raises InvalidInput naming every problem: answers to questions the template does
         not ask (or, without one, questions without a key or text), an answer twice, a
-        question nobody answered, nothing answered at all, a date ahead, links listed twice."""
+        question nobody answered, nothing answered at all, a date ahead or over a year back,
+        links listed twice."""
         errors: list[FieldError] = []
         if template is not None and not template.active:
             errors.append(FieldError("template_id", "The template is no longer in use."))
         if manager_id is not None and manager_id == employee_id:
             errors.append(FieldError("manager_id", "The employee cannot be their own manager."))
-        if held_on > now.date() + timedelta(days=FUTURE_DAYS):
-            errors.append(FieldError("held_on", "Give the day the check-in was held."))
+        today = now.date()
+        if not today - timedelta(days=PAST_DAYS) <= held_on <= today + timedelta(days=FUTURE_DAYS):
+            errors.append(
+                FieldError("held_on", "Give the day the check-in was held, within the last year.")
+            )
         checked = _checked_answers(template, answers, errors)
         errors += _repeated(goal_ids, "goal_ids") + _repeated(plan_items, "plan_items")
         if errors:
@@ -286,10 +294,17 @@ def _check_answer(value: str | None, path: str, errors: list[FieldError]) -> str
     return cleaned or None
 
 
+def too_many_links(**lists: Sequence[object]) -> list[FieldError]:
+    """Each list of links longer than allowed: checked before any is looked up."""
+    return [
+        FieldError(path, f"At most {MAX_LINKS}.")
+        for path, values in lists.items()
+        if len(values) > MAX_LINKS
+    ]
+
+
 def _repeated(values: Sequence[object], path: str) -> list[FieldError]:
-    errors = []
-    if len(values) > MAX_LINKS:
-        errors.append(FieldError(path, f"At most {MAX_LINKS}."))
+    errors = too_many_links(**{path: values})
     seen: set[object] = set()
     for index, value in enumerate(values):
         if value in seen:

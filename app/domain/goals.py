@@ -30,6 +30,9 @@ KPI_MAX_LENGTH = 200
 UNIT_MAX_LENGTH = 50
 NOTE_MAX_LENGTH = 2_000
 MAX_CAPABILITIES = 50
+MAX_DEPTH = 100
+"""Goals above a goal, at most: deep enough for any organisation, and the bound below which
+the alignment query sees a whole chain (so a cycle cannot hide beyond it)."""
 MAX_VALUE = 1e15
 """Values beyond this are typing mistakes, and lose precision as floats anyway."""
 
@@ -239,6 +242,8 @@ class Goal:
         if self.closed:
             raise InvalidTransition(f"The goal is {self.status}; it takes no more progress.")
         errors: list[FieldError] = []
+        if not self.measure.kpi:
+            errors.append(FieldError("value", "The goal has no KPI to measure; give it one."))
         _check_number(value, "value", errors)
         cleaned = _free_text(note, "note", NOTE_MAX_LENGTH, errors)
         if errors:
@@ -274,9 +279,11 @@ class Goal:
 
 def alignment_problems(goal_id: uuid.UUID, level: GoalLevel, parent: Parent) -> list[FieldError]:
     """Why a goal at `level` cannot sit under `parent`: a parent below the goal's level, or
-    the goal itself or one of its descendants (a cycle)."""
+    the goal itself or one of its descendants (a cycle), a chain too deep."""
     if goal_id == parent.id or goal_id in parent.ancestors:
         return [FieldError("parent_id", "A goal cannot be aligned under itself.")]
+    if len(parent.ancestors) >= MAX_DEPTH:
+        return [FieldError("parent_id", f"Goals align at most {MAX_DEPTH} deep.")]
     if _RANK[parent.level] > _RANK[level]:
         return [
             FieldError(
@@ -331,10 +338,10 @@ class GoalFilter:
 
 
 def unknown_capabilities(
-    capability_ids: Sequence[uuid.UUID], known: Collection[uuid.UUID], path: str = "capability_ids"
+    capability_ids: Sequence[uuid.UUID], known: Collection[uuid.UUID]
 ) -> list[FieldError]:
     return [
-        FieldError(f"{path}.{index}", "No capability has this id.")
+        FieldError(f"capability_ids.{index}", "No capability has this id.")
         for index, capability in enumerate(capability_ids)
         if capability not in known
     ]

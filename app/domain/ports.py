@@ -226,7 +226,8 @@ class OrgUnitRepository(Protocol):
     async def save(self, unit: OrgUnit, *, previous_version: int) -> None: ...
 
     async def in_use(self, tenant_id: uuid.UUID, unit_id: uuid.UUID) -> bool:
-        """Whether the unit has units below it or employees in it."""
+        """Whether the unit has units below it, employees or team goals in it, or a cohort rule
+        names it."""
         ...
 
     async def delete(self, tenant_id: uuid.UUID, unit_id: uuid.UUID) -> None: ...
@@ -673,6 +674,8 @@ class GoalRepository(Protocol):
 
 class RecognitionRepository(Protocol):
     async def add(self, recognition: Recognition) -> None: ...
+
+    async def get(self, tenant_id: uuid.UUID, recognition_id: uuid.UUID) -> Recognition | None: ...
 
     async def list(
         self, tenant_id: uuid.UUID, page: PageRequest, criteria: RecognitionFilter

@@ -20,16 +20,17 @@ from app.domain.checkins import (
     CheckinTemplate,
     PlanItemRef,
     Question,
+    too_many_links,
 )
-from app.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from app.domain.events import DomainEvent, EventType
 from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
 from app.domain.values import UNSET, Unset
 from app.services import utcnow
-from app.services.employees import visible_employees
-from app.services.guards import check_version
+from app.services.employees import led_employee, visible_employees
+from app.services.guards import caller_id, check_version
 
 PARTICIPANTS = (Role.HR_ADMIN, Role.MANAGER, Role.EMPLOYEE)
 
@@ -131,22 +132,22 @@ async def log_checkin(
     actor.require_any(*PARTICIPANTS)
     now = utcnow()
     async with uow:
-        employee = await uow.employees.get(actor.tenant_id, employee_id)
-        if employee is None:
-            raise NotFound("Employee", employee_id)
-        await _require_participant(uow, actor, employee_id)
-        errors: list[FieldError] = []
+        employee = await led_employee(
+            uow,
+            actor,
+            employee_id,
+            refusal="Only the employee, their managers or hr_admin log their check-ins.",
+        )
+        errors = too_many_links(goal_ids=goal_ids, plan_items=plan_items)
+        if errors:
+            raise InvalidInput("The check-in is not valid.", errors)
         template = None
         if template_id is not None:
             template = await uow.checkins.get_template(actor.tenant_id, template_id)
             if template is None:
                 errors.append(FieldError("template_id", "No check-in template has this id."))
-        if (
-            manager_id is not None
-            and manager_id != employee_id
-            and not await uow.employees.existing(actor.tenant_id, [manager_id])
-        ):
-            errors.append(FieldError("manager_id", "No employee has this id."))
+        if manager_id is not None and manager_id not in (employee_id, employee.manager_id):
+            errors += await _manager_problems(uow, actor, employee_id, manager_id)
         errors += await _foreign_links(uow, actor, employee_id, goal_ids, plan_items)
         if template_id is not None and template is None:
             # The answers cannot be checked against questions nobody can see.
@@ -161,7 +162,7 @@ async def log_checkin(
                 answers=answers,
                 goal_ids=goal_ids,
                 plan_items=plan_items,
-                logged_by=actor.credential_id or f"tenant:{actor.tenant_id}",
+                logged_by=caller_id(actor),
                 now=now,
             )
         except InvalidInput as invalid:
@@ -215,17 +216,18 @@ async def list_checkins(
         return await uow.checkins.list(actor.tenant_id, page, criteria)
 
 
-async def _require_participant(uow: UnitOfWork, actor: Actor, employee_id: uuid.UUID) -> None:
-    """hr_admin, the employee, or a manager above them."""
-    if actor.has_any(Role.HR_ADMIN) or actor.employee_id == employee_id:
-        return
-    if (
-        actor.has_any(Role.MANAGER)
-        and actor.employee_id is not None
-        and actor.employee_id in await uow.employees.chain_up(actor.tenant_id, employee_id)
-    ):
-        return
-    raise Forbidden("Only the employee, their managers or hr_admin log their check-ins.")
+async def _manager_problems(
+    uow: UnitOfWork, actor: Actor, employee_id: uuid.UUID, manager_id: uuid.UUID
+) -> list[FieldError]:
+    """A manager other than the employee's own must be above them in the reporting line;
+    hr_admin, who records conversations for anyone, may name any employee."""
+    if actor.has_any(Role.HR_ADMIN):
+        if await uow.employees.existing(actor.tenant_id, [manager_id]):
+            return []
+        return [FieldError("manager_id", "No employee has this id.")]
+    if manager_id in await uow.employees.chain_up(actor.tenant_id, employee_id):
+        return []
+    return [FieldError("manager_id", "Name a manager above the employee in the reporting line.")]
 
 
 async def _foreign_links(

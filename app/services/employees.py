@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from app.domain.bulk import BulkResult, RowResult, RowStatus, check_batch_size
-from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from app.domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from app.domain.events import DomainEvent, EventType
 from app.domain.identity import Actor, Role
 from app.domain.pagination import Page, PageRequest
@@ -451,6 +451,23 @@ async def visible_employee(uow: UnitOfWork, actor: Actor, employee_id: uuid.UUID
     if employee is None or not await _may_see(uow, actor, employee):
         raise NotFound("Employee", employee_id)
     return employee
+
+
+async def led_employee(
+    uow: UnitOfWork, actor: Actor, employee_id: uuid.UUID, *, refusal: str
+) -> Employee:
+    """Inside an open unit of work: the employee, if the actor is hr_admin, the employee or a
+    manager above them; NotFound when the actor may not see them, else Forbidden(`refusal`)."""
+    employee = await visible_employee(uow, actor, employee_id)
+    if actor.has_any(Role.HR_ADMIN) or actor.employee_id == employee_id:
+        return employee
+    if (
+        actor.has_any(Role.MANAGER)
+        and actor.employee_id is not None
+        and actor.employee_id in await uow.employees.chain_up(actor.tenant_id, employee_id)
+    ):
+        return employee
+    raise Forbidden(refusal)
 
 
 async def _may_see(uow: UnitOfWork, actor: Actor, employee: Employee) -> bool:

@@ -15,6 +15,7 @@ from datetime import date
 
 from app.domain.errors import FieldError, Forbidden, InvalidInput, NotFound
 from app.domain.goals import (
+    MAX_CAPABILITIES,
     Goal,
     GoalFilter,
     GoalLevel,
@@ -31,8 +32,10 @@ from app.domain.people import EmployeeStatus
 from app.domain.ports import UnitOfWork
 from app.domain.values import UNSET, Unset
 from app.services import utcnow
-from app.services.employees import visible_employee, visible_employees
-from app.services.guards import check_version
+from app.services.employees import led_employee, visible_employees
+from app.services.guards import caller_id, check_not_past, check_version
+
+_NOT_YOUR_GOALS = "Only the employee, their managers or hr_admin set their goals."
 
 RECENT_PROGRESS = 100
 """Progress updates shown nested in a goal (GraphQL); the REST list pages through them all."""
@@ -58,11 +61,10 @@ async def create_goal(
     now = utcnow()
     if level_of(employee_id, org_unit_id) is not GoalLevel.PERSON:
         _require_hr_admin(actor)
-    _check_not_past(due_date)
+    check_not_past(due_date, "due_date")
     async with uow:
         if employee_id is not None:
-            employee = await visible_employee(uow, actor, employee_id)
-            await _require_writer(uow, actor, employee_id)
+            employee = await led_employee(uow, actor, employee_id, refusal=_NOT_YOUR_GOALS)
             if employee.profile.status is not EmployeeStatus.ACTIVE:
                 raise InvalidInput(
                     "The employee is not active.",
@@ -139,7 +141,7 @@ async def update_goal(
     baseline: float | Unset | None = UNSET,
     target: float | Unset | None = UNSET,
     due_date: date | Unset | None = UNSET,
-    status: GoalStatus | Unset = UNSET,
+    status: GoalStatus | Unset | None = UNSET,
     parent_id: uuid.UUID | Unset | None = UNSET,
     capability_ids: Sequence[uuid.UUID] | Unset = UNSET,
     expected_version: int | None = None,
@@ -148,6 +150,10 @@ async def update_goal(
     changes nothing keeps the version. Raises NotFound, Forbidden, PreconditionFailed,
     InvalidTransition (a closed goal, a status move the lifecycle does not allow),
     InvalidInput."""
+    if status is None:
+        raise InvalidInput(
+            "The goal is not valid.", [FieldError("status", "A goal always has a status.")]
+        )
     now = utcnow()
     async with uow:
         if not isinstance(parent_id, Unset):
@@ -157,7 +163,7 @@ async def update_goal(
         await _require_goal_writer(uow, actor, goal)
         check_version("goal", goal.version, expected_version)
         if not isinstance(due_date, Unset) and due_date != goal.due_date:
-            _check_not_past(due_date)
+            check_not_past(due_date, "due_date")
         parent: Parent | Unset | None = UNSET
         if not isinstance(parent_id, Unset) and parent_id != goal.parent_id:
             parent = await _parent(uow, actor, parent_id)
@@ -203,9 +209,7 @@ async def record_progress(
         if not actor.has_any(Role.INTEGRATION):
             await _require_goal_writer(uow, actor, goal)
         check_version("goal", goal.version, expected_version)
-        moved, update = goal.record_progress(
-            value, note, actor.credential_id or f"tenant:{actor.tenant_id}", now
-        )
+        moved, update = goal.record_progress(value, note, caller_id(actor), now)
         await uow.goals.save(moved, previous_version=goal.version)
         await uow.goals.add_progress(update)
         await uow.commit()
@@ -306,6 +310,10 @@ async def _check_capabilities(
 ) -> None:
     """InvalidInput naming each capability that is not a published one of the tenant; those
     the goal is `linked` to already stay acceptable (their framework may have moved on)."""
+    if len(capability_ids) > MAX_CAPABILITIES:
+        raise InvalidInput(
+            "The goal is not valid.", [FieldError("capability_ids", f"At most {MAX_CAPABILITIES}.")]
+        )
     wanted = set(capability_ids) - set(linked)
     if not wanted:
         return
@@ -320,27 +328,9 @@ async def _require_goal_writer(uow: UnitOfWork, actor: Actor, goal: Goal) -> Non
     if goal.employee_id is None:
         _require_hr_admin(actor)
     else:
-        await _require_writer(uow, actor, goal.employee_id)
+        await led_employee(uow, actor, goal.employee_id, refusal=_NOT_YOUR_GOALS)
 
 
 def _require_hr_admin(actor: Actor) -> None:
     if not actor.has_any(Role.HR_ADMIN):
         raise Forbidden("Organisation and team goals are set by hr_admin.")
-
-
-async def _require_writer(uow: UnitOfWork, actor: Actor, employee_id: uuid.UUID) -> None:
-    """hr_admin, the employee, or a manager above them."""
-    if actor.has_any(Role.HR_ADMIN) or actor.employee_id == employee_id:
-        return
-    if (
-        actor.has_any(Role.MANAGER)
-        and actor.employee_id is not None
-        and actor.employee_id in await uow.employees.chain_up(actor.tenant_id, employee_id)
-    ):
-        return
-    raise Forbidden("Only the employee, their managers or hr_admin set their goals.")
-
-
-def _check_not_past(day: date | None) -> None:
-    if day is not None and day < utcnow().date():
-        raise InvalidInput("The date has passed.", [FieldError("due_date", "Give today or later.")])

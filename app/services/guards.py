@@ -1,5 +1,7 @@
 """Checks shared by the use cases: optimistic concurrency and idempotent replays."""
 
+from datetime import date
+
 from app.domain.bulk import fingerprint
 from app.domain.errors import (
     Conflict,
@@ -39,7 +41,7 @@ async def replayed_response(
     digest = fingerprint(payload)
     stored = await uow.idempotency.claim(
         actor.tenant_id,
-        caller=_caller(actor),
+        caller=caller_id(actor),
         key=idempotency_key,
         endpoint=endpoint,
         fingerprint=digest,
@@ -57,11 +59,13 @@ async def remember_response(
 ) -> None:
     if idempotency_key is not None:
         await uow.idempotency.complete(
-            actor.tenant_id, caller=_caller(actor), key=idempotency_key, response=response
+            actor.tenant_id, caller=caller_id(actor), key=idempotency_key, response=response
         )
 
 
-def _caller(actor: Actor) -> str:
+def caller_id(actor: Actor) -> str:
+    """Who made the request, as stored beside what they wrote: the credential, or the tenant
+    when a tenant-wide credential has no id."""
     return actor.credential_id or f"tenant:{actor.tenant_id}"
 
 
@@ -72,6 +76,11 @@ def changes_nothing(before: object, after: object) -> bool:
     return {k: v for k, v in vars(before).items() if k not in bookkeeping} == {
         k: v for k, v in vars(after).items() if k not in bookkeeping
     }
+
+
+def check_not_past(day: date | None, path: str) -> None:
+    if day is not None and day < utcnow().date():
+        raise InvalidInput("The date has passed.", [FieldError(path, "Give today or later.")])
 
 
 def check_deletable(

@@ -99,7 +99,9 @@ async def delete_org_unit(
             "org unit",
             version=unit.version,
             expected_version=expected_version,
-            blocker="units or employees are in it, or a cohort rule names it" if in_use else None,
+            blocker="units, employees or team goals are in it, or a cohort rule names it"
+            if in_use
+            else None,
         )
         await uow.org_units.delete(actor.tenant_id, unit_id)
         await uow.commit()

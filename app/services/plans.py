@@ -47,7 +47,7 @@ from app.domain.views import EmployeeFilter, Grouping, PlanFilter
 from app.services import utcnow
 from app.services.employees import visible_employees
 from app.services.gaps import check_grouping, cohorts_of, require_roll_up_access
-from app.services.guards import check_version
+from app.services.guards import check_not_past, check_version
 
 MAX_EMPLOYEES = 1_000
 MAX_COMPLETIONS = 1_000
@@ -204,7 +204,7 @@ async def reschedule_plan(
 ) -> Plan:
     """Move the plan's due date (leads). Raises NotFound, Forbidden, InvalidInput,
     InvalidTransition, PreconditionFailed."""
-    _check_not_past(due_date, "due_date")
+    check_not_past(due_date, "due_date")
     return await _change(
         uow, actor, plan_id, expected_version, lambda plan, now: plan.reschedule(due_date, now)
     )
@@ -226,7 +226,7 @@ async def update_item(
     for leads. Raises NotFound, Forbidden, InvalidInput, InvalidTransition, Conflict,
     PreconditionFailed."""
     if due_date is not None:
-        _check_not_past(due_date, "due_date")
+        check_not_past(due_date, "due_date")
     leads_only = status is ItemStatus.WAIVED or due_date is not None
     return await _change(
         uow,
@@ -668,8 +668,3 @@ def _normalised(
             invalid[index] = errors[0].message
         cleaned.append(replace(report, completion_id=completion_id))
     return cleaned, invalid
-
-
-def _check_not_past(day: date, path: str) -> None:
-    if day < utcnow().date():
-        raise InvalidInput("The date has passed.", [FieldError(path, "Give today or later.")])

@@ -14,6 +14,7 @@ from app.domain.pagination import Page, PageRequest
 from app.domain.ports import UnitOfWork
 from app.domain.recognitions import Recognition, RecognitionFilter
 from app.services import utcnow
+from app.services.employees import visible_employees
 
 
 async def recognise(
@@ -59,6 +60,20 @@ async def recognise(
         await uow.recognitions.add(recognition)
         await uow.commit()
     return recognition
+
+
+async def get_recognition(
+    uow: UnitOfWork, actor: Actor, *, recognition_id: uuid.UUID
+) -> Recognition:
+    """Raises NotFound (also for recognition the caller may not see)."""
+    async with uow:
+        found = await uow.recognitions.get(actor.tenant_id, recognition_id)
+        if found is None or (
+            found.given_by != actor.employee_id
+            and not await visible_employees(uow, actor, [found.employee_id])
+        ):
+            raise NotFound("Recognition", recognition_id)
+    return found
 
 
 async def list_recognitions(

@@ -223,10 +223,20 @@ async def test_a_check_in_links_the_employees_own_goals_and_plan_items(client, e
         "template_id": template["id"],
         "answers": answers(skills_applied="Some"),
     }
-    assert_problem(await client.post(CHECKINS, json=short, headers=as_b), 403, "forbidden")
+    # A peer may not see a at all (404, as for a stranger); an integration may see but not log.
+    assert_problem(await client.post(CHECKINS, json=short, headers=as_b), 404, "not_found")
     assert_problem(await client.post(CHECKINS, json=short, headers=integration), 403, "forbidden")
     by_manager = await client.post(CHECKINS, json=short, headers=as_manager)
     assert by_manager.status_code == 201, by_manager.text
+    # The manager named is above the employee; hr_admin may name anyone (a skip-level talk).
+    sideways = short | {"manager_id": people["b"]}
+    refused = await client.post(CHECKINS, json=sideways, headers=as_a)
+    assert fields_of(assert_problem(refused, 422, "invalid_input")) == {"body.manager_id"}
+    by_admin = await client.post(CHECKINS, json=sideways, headers=auth(admin))
+    assert by_admin.json()["manager_id"] == people["b"]
+    old = short | {"held_on": (TODAY - timedelta(days=400)).isoformat()}
+    refused = await client.post(CHECKINS, json=old, headers=as_a)
+    assert fields_of(assert_problem(refused, 422, "invalid_input")) == {"body.held_on"}
     unknown = short | {"employee_id": str(uuid.uuid4())}
     assert_problem(await client.post(CHECKINS, json=unknown, headers=auth(admin)), 404, "not_found")
     assert_problem(await client.post(CHECKINS, json=short, headers=auth(other)), 404, "not_found")
@@ -288,8 +298,8 @@ async def test_a_check_in_links_the_employees_own_goals_and_plan_items(client, e
     )
     mine = await client.get(CHECKINS, params={"employee_id": people["b"]}, headers=as_manager)
     assert [c["id"] for c in mine.json()["data"]] == [made.json()["id"]]
-    assert len((await client.get(CHECKINS, headers=as_manager)).json()["data"]) == 3
-    assert len((await client.get(CHECKINS, headers=as_a)).json()["data"]) == 2
+    assert len((await client.get(CHECKINS, headers=as_manager)).json()["data"]) == 4
+    assert len((await client.get(CHECKINS, headers=as_a)).json()["data"]) == 3
 
 
 async def test_check_ins_list_newest_first_in_pages_in_a_fixed_number_of_queries(
@@ -428,7 +438,10 @@ async def test_check_ins_through_graphql(client, engine, new_tenant):
     assert [e["field"] for e in refused["errors"][0]["extensions"]["field_errors"]] == [
         "goal_ids.0"
     ]
-    assert (await graphql(log, variables, as_b))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    crowded = {"input": variables["input"] | {"goalIds": [str(uuid.uuid4()) for _ in range(51)]}}
+    refused = await graphql(log, crowded, as_a)
+    assert [e["field"] for e in refused["errors"][0]["extensions"]["field_errors"]] == ["goal_ids"]
+    assert (await graphql(log, variables, as_b))["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
     listed = await graphql(
         """query($employee: UUID) { checkins(employeeId: $employee, first: 10) { nodes {

@@ -263,6 +263,24 @@ async def test_goal_rules_and_references_are_checked(client, new_tenant):
         f"{GOALS}/{middle['id']}/progress", json={"value": "many"}, headers=keys["a"]
     )
     assert "body.value" in fields_of(assert_problem(progress, 422, "invalid_input"))
+    # A goal with no KPI has nothing to measure; a goal always has a status.
+    unmeasured = await client.post(
+        f"{GOALS}/{middle['id']}/progress", json={"value": 1}, headers=keys["a"]
+    )
+    assert fields_of(assert_problem(unmeasured, 422, "invalid_input")) == {"body.value"}
+    cleared = await client.patch(
+        f"{GOALS}/{middle['id']}", json={"status": None}, headers=keys["a"]
+    )
+    assert fields_of(assert_problem(cleared, 422, "invalid_input")) == {"body.status"}
+
+    # A unit with a team goal in it is not deleted from under the goal.
+    await make_goal(client, auth(admin), org_unit_id=unit)
+    unit_row = await client.get(f"/v1/org-units/{unit}", headers=auth(admin))
+    deleted = await client.delete(f"/v1/org-units/{unit}", headers=auth(admin))
+    assert "team goals" in assert_problem(deleted, 409, "conflict")["detail"]
+    assert (await client.get(f"/v1/org-units/{unit}", headers=auth(admin))).json() == (
+        unit_row.json()
+    )
 
 
 async def test_recognition_by_managers_and_peers(client, new_tenant):
@@ -283,6 +301,12 @@ async def test_recognition_by_managers_and_peers(client, new_tenant):
     )
     assert thanks.status_code == 201, thanks.text
     assert (thanks.json()["message"], thanks.json()["given_by"]) == ("Great demo!", people["a"])
+    one = thanks.headers["Location"]
+    assert one == f"/v1/recognitions/{thanks.json()['id']}"
+    for who in (keys["a"], keys["b"], keys["m"], auth(admin)):
+        assert (await client.get(one, headers=who)).json() == thanks.json()
+    for stranger in (keys["c"], auth(other)):
+        assert_problem(await client.get(one, headers=stranger), 404, "not_found")
     praise = await recognise(keys["m"], employee_id=people["b"], message="Well done")
     assert praise.status_code == 201, praise.text
 
@@ -367,6 +391,10 @@ async def test_goals_through_graphql(client, new_tenant):
     assert refused["errors"][0]["extensions"]["field_errors"][0]["field"] == "title"
     forbidden = await graphql(create, {"input": {"title": "T", "orgUnitId": unit}}, keys["m"])
     assert forbidden["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    crowded = {"title": "T", "capabilityIds": [str(uuid.uuid4()) for _ in range(51)]}
+    too_many = await graphql(create, {"input": crowded}, auth(admin))
+    assert too_many["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    assert too_many["errors"][0]["extensions"]["field_errors"][0]["field"] == "capability_ids"
 
     record = """mutation($id: UUID!, $value: Float!) {
         recordGoalProgress(id: $id, value: $value, note: "step") {

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from app.domain.errors import InvalidInput, InvalidTransition
 from app.domain.goals import (
+    MAX_DEPTH,
     Goal,
     GoalLevel,
     GoalStatus,
@@ -127,6 +128,15 @@ def test_re_aligning_under_itself_or_a_descendant_is_refused():
         made.revise(LATER, parent=below)
 
 
+def test_alignment_stops_at_a_depth_the_chain_query_sees_whole():
+    """Beyond MAX_DEPTH goals above, a cycle could hide where the ancestors query stops."""
+    above = tuple(uuid.UUID(int=2000 + n) for n in range(MAX_DEPTH))
+    with pytest.raises(InvalidInput) as error:
+        goal(parent=Parent(uuid.UUID(int=1999), GoalLevel.PERSON, above))
+    assert fields_of(error) == {"parent_id"}
+    assert goal(parent=Parent(uuid.UUID(int=1999), GoalLevel.PERSON, above[1:])).parent_id
+
+
 def test_the_lifecycle():
     draft = goal()
     active = draft.revise(LATER, status=GoalStatus.ACTIVE)
@@ -176,6 +186,9 @@ def test_a_closed_goal_takes_no_progress_and_bad_values_are_refused():
     with pytest.raises(InvalidInput) as error:
         goal().record_progress(math.nan, "n" * 2001, "x", LATER)
     assert fields_of(error) == {"value", "note"}
+    with pytest.raises(InvalidInput) as error:
+        goal(measure=Measure()).record_progress(1, "", "x", LATER)
+    assert fields_of(error) == {"value"}
 
 
 def test_progress_share_counts_up_and_down():

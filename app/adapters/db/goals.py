@@ -14,7 +14,7 @@ from app.adapters.db.people import MAX_DEPTH, reports_below
 from app.adapters.db.tables import goal_capabilities, goal_progress, goals, recognitions
 from app.adapters.db.tenancy import CROSS_TENANT
 from app.domain.goals import Goal, GoalFilter, GoalLevel, GoalProgress, GoalStatus, Measure
-from app.domain.pagination import Page, PageRequest, encode_cursor
+from app.domain.pagination import Page, PageRequest
 from app.domain.recognitions import Recognition, RecognitionFilter
 
 
@@ -227,6 +227,16 @@ class SqlRecognitionRepository:
             )
         )
 
+    async def get(self, tenant_id: uuid.UUID, recognition_id: uuid.UUID) -> Recognition | None:
+        row = (
+            await self._conn.execute(
+                sa.select(recognitions).where(
+                    recognitions.c.tenant_id == tenant_id, recognitions.c.id == recognition_id
+                )
+            )
+        ).first()
+        return None if row is None else _recognition_of(row)
+
     async def list(
         self, tenant_id: uuid.UUID, page: PageRequest, criteria: RecognitionFilter
     ) -> Page[Recognition]:
@@ -242,19 +252,8 @@ class SqlRecognitionRepository:
                 below = reports_below(tenant_id, [me])
                 visible.append(recognitions.c.employee_id.in_(sa.select(below.c.id)))
             statement = statement.where(sa.or_(*visible))
-        if page.after is not None:
-            statement = statement.where(recognitions.c.id < _uuid_after(page))
-        # UUIDv7 ids sort by creation time, so id order is the order given.
-        rows = (
-            await self._conn.execute(
-                statement.order_by(recognitions.c.id.desc()).limit(page.limit + 1)
-            )
-        ).all()
-        shown = rows[: page.limit]
-        return Page(
-            [_recognition_of(row) for row in shown],
-            [encode_cursor((str(row.id),)) for row in shown],
-            len(rows) > page.limit,
+        return await fetch_page_by_id(
+            self._conn, statement, recognitions.c.id, page, _recognition_of, newest_first=True
         )
 
 
@@ -324,11 +323,3 @@ def _recognition_of(row: sa.Row) -> Recognition:
         goal_id=row.goal_id,
         created_at=row.created_at,
     )
-
-
-def _uuid_after(page: PageRequest) -> uuid.UUID:
-    try:
-        (value,) = page.after or ()
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise page.invalid_cursor() from None

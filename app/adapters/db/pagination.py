@@ -18,11 +18,15 @@ async def fetch_page_by_id(
     id_column: sa.ColumnElement[uuid.UUID],
     page: PageRequest,
     to_domain: Callable[[sa.Row], T],
+    *,
+    newest_first: bool = False,
 ) -> Page[T]:
-    """Page through `statement` in id order (UUIDv7 ids: creation order)."""
+    """Page through `statement` in id order (UUIDv7 ids: creation order), or the reverse."""
     if page.after is not None:
-        statement = statement.where(id_column > _uuid_from_cursor(page))
-    rows = (await conn.execute(statement.order_by(id_column).limit(page.limit + 1))).all()
+        after = _uuid_from_cursor(page)
+        statement = statement.where(id_column < after if newest_first else id_column > after)
+    order = id_column.desc() if newest_first else id_column
+    rows = (await conn.execute(statement.order_by(order).limit(page.limit + 1))).all()
     visible = rows[: page.limit]
     return Page(
         items=[to_domain(row) for row in visible],

@@ -27,6 +27,7 @@ from app.adapters.db.tables import (
     cohorts,
     employee_aspired_roles,
     employees,
+    goals,
     org_units,
 )
 from app.adapters.db.tenancy import CROSS_TENANT
@@ -93,9 +94,13 @@ class SqlOrgUnitRepository:
         members = sa.select(employees.c.id).where(
             employees.c.tenant_id == tenant_id, employees.c.org_unit_id == unit_id
         )
+        team_goals = sa.select(goals.c.id).where(
+            goals.c.tenant_id == tenant_id, goals.c.org_unit_id == unit_id
+        )
         return (
             await any_row(self._conn, children)
             or await any_row(self._conn, members)
+            or await any_row(self._conn, team_goals)
             or await named_by_a_rule(self._conn, tenant_id, "org_unit_ids", unit_id)
         )
 
