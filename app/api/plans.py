@@ -14,13 +14,15 @@ from app.api.output import Out
 from app.api.pagination import PageOut
 from app.api.problems import problem_responses
 from app.domain.development import ItemStatus, Outcome, Plan, PlanPolicy, PlanStatus
+from app.domain.impact import COMMENT_MAX_LENGTH, MAX_RATING, MIN_RATING
 from app.domain.plans import Budget, Reason, Shortfall
 from app.domain.views import GroupBy, Grouping
-from app.services import plans
+from app.services import impact, plans
 from app.services.plans import CompletionReport, CompletionStatus
 
 router = APIRouter(tags=["plans"], responses=problem_responses(401, 422))
 PlanId = Annotated[uuid.UUID, Path(description="The plan's id.")]
+LearningItemId = Annotated[uuid.UUID, Path(description="The learning item's id.")]
 PLANS = "/v1/development-plans"
 DEFAULTS = PlanPolicy()
 
@@ -353,7 +355,7 @@ async def reschedule(
 )
 async def update_item(
     plan_id: PlanId,
-    learning_item_id: Annotated[uuid.UUID, Path(description="The learning item's id.")],
+    learning_item_id: LearningItemId,
     body: ItemChange,
     uow: UowDep,
     actor: ActorDep,
@@ -371,6 +373,64 @@ async def update_item(
         expected_version=if_match,
     )
     return _out(plan, response)
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: int = Field(description=f"{MIN_RATING} (poor) to {MAX_RATING} (excellent).")
+    comment: str = Field("", description=f"At most {COMMENT_MAX_LENGTH:,} characters.")
+
+
+class FeedbackOut(Out):
+    plan_id: uuid.UUID
+    learning_item_id: uuid.UUID
+    rating: int
+    comment: str
+    given_at: datetime
+
+
+@router.put(
+    f"{PLANS}/{{plan_id}}/items/{{learning_item_id}}/feedback",
+    response_model=FeedbackOut,
+    summary="Rate a completed plan item (training evaluation)",
+    description="The plan's employee rates learning they completed in it (an integration may "
+    "relay the rating from the LMS's survey); sent again, it replaces the rating. 409 until "
+    "the item is completed. Ratings appear beside the learning impact report.",
+    responses=problem_responses(403, 404, 409),
+)
+async def rate_learning(
+    plan_id: PlanId,
+    learning_item_id: LearningItemId,
+    body: FeedbackIn,
+    uow: UowDep,
+    actor: ActorDep,
+) -> FeedbackOut:
+    given = await impact.rate_learning(
+        uow,
+        actor,
+        plan_id=plan_id,
+        learning_item_id=learning_item_id,
+        rating=body.rating,
+        comment=body.comment,
+    )
+    return FeedbackOut.of(given)
+
+
+@router.get(
+    f"{PLANS}/{{plan_id}}/items/{{learning_item_id}}/feedback",
+    response_model=FeedbackOut,
+    summary="Read the rating of a plan item",
+    description="Whoever may see the plan reads it; 404 when the item was not rated.",
+    responses=problem_responses(404),
+)
+async def get_feedback(
+    plan_id: PlanId, learning_item_id: LearningItemId, uow: UowDep, actor: ActorDep
+) -> FeedbackOut:
+    found = await impact.learning_feedback(
+        uow, actor, plan_id=plan_id, learning_item_id=learning_item_id
+    )
+    return FeedbackOut.of(found)
 
 
 @router.post(

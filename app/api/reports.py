@@ -1,4 +1,5 @@
-"""Workforce reports: capability maturity and the succession bench, as JSON pages or CSV."""
+"""Workforce reports: capability maturity, the succession bench and learning impact, as JSON
+pages or CSV."""
 
 import uuid
 from typing import Annotated, Literal
@@ -10,9 +11,17 @@ from app.api.csv_body import CSV_MEDIA_TYPE, CSV_RESPONSE_CONTENT, CsvResponse, 
 from app.api.deps import ActorDep, PageDep, UowDep
 from app.api.pagination import PageOut
 from app.api.problems import problem_responses
+from app.domain.impact import ImpactBy, ImpactLine
 from app.domain.workforce import READY_NOW, READY_SOON, Band, Bench, Candidate, MaturityLine
-from app.domain.workforce_csv import BENCH_COLUMNS, MATURITY_COLUMNS, bench_csv, maturity_csv
-from app.services import workforce
+from app.domain.workforce_csv import (
+    BENCH_COLUMNS,
+    IMPACT_COLUMNS,
+    MATURITY_COLUMNS,
+    bench_csv,
+    impact_csv,
+    maturity_csv,
+)
+from app.services import impact, workforce
 
 router = APIRouter(tags=["reports"], responses=problem_responses(401, 403, 404, 422))
 
@@ -132,6 +141,38 @@ class BenchPage(PageOut[BenchOut]):
     pass
 
 
+class ImpactOut(BaseModel):
+    id: uuid.UUID = Field(description="The learning item's, capability's or org unit's id.")
+    key: str | None = Field(
+        description="The capability's or org unit's key, the learning item's external id."
+    )
+    name: str | None = Field(description="Its name; a learning item's title.")
+    kind: str | None = Field(description="A learning item's kind.")
+    plans: int = Field(
+        description="Counted plans with gaps in it; per learning item, its completions in them."
+    )
+    gaps: int = Field(description="Gaps the plans set out to close (required above found).")
+    reassessed: int = Field(description="Of those, gaps the re-assessment rated.")
+    closed: int = Field(description="Of those, gaps now at or above the required level.")
+    share_closed: float = Field(description="closed / gaps.")
+    mean_level_change: float | None = Field(
+        description="Re-assessed level minus the level before, over gaps rated in both."
+    )
+    mean_days_to_close: float | None = Field(
+        description="Days from the plan's creation to the re-assessment, over gaps closed."
+    )
+    ratings: int = Field(description="Per learning item: completions rated (1-5).")
+    mean_rating: float | None
+
+    @classmethod
+    def of(cls, line: ImpactLine) -> "ImpactOut":
+        return cls(**line.fields())
+
+
+class ImpactPage(PageOut[ImpactOut]):
+    pass
+
+
 def _wants_csv(request: Request, format: str | None) -> bool:
     if format is not None:
         return format == "csv"
@@ -217,3 +258,40 @@ async def succession_bench(
     if export:
         return _csv(bench_csv(found.items), "succession-bench")
     return BenchPage.of(found, BenchOut.of)
+
+
+@router.get(
+    "/v1/reports/learning-impact",
+    response_model=ImpactPage,
+    summary="Learning impact: which learning moves capability, and which only gets completed",
+    description="Over the completed plans of active people whose re-assessment is finalised: "
+    "each gap the plan set out to close (a capability its assessment found below the level "
+    "required, or did not rate) against what the re-assessment found. `by=capability` groups "
+    "the gaps per capability, `by=org_unit` per the person's org unit now (people without one "
+    "left out), `by=learning_item` (the default) per item completed in those plans, with the "
+    "gaps of each plan in the capabilities the item teaches, and the ratings completers gave "
+    "it (PUT .../items/{learning_item_id}/feedback). In id order. "
+    + ACCESS
+    + EXPORT
+    + ", ".join(IMPACT_COLUMNS)
+    + ".",
+    responses={200: {"content": CSV_RESPONSE_CONTENT}},
+)
+async def learning_impact(
+    request: Request,
+    uow: UowDep,
+    actor: ActorDep,
+    page: PageDep,
+    by: Annotated[ImpactBy, Query(description="What each line is about.")] = (
+        ImpactBy.LEARNING_ITEM
+    ),
+    org_unit_id: OrgUnitQuery = None,
+    format: FormatQuery = None,
+) -> ImpactPage | CsvResponse:
+    export = _wants_csv(request, format)
+    found = await impact.learning_impact(
+        uow, actor, by=by, page=None if export else page, org_unit_id=org_unit_id
+    )
+    if export:
+        return _csv(impact_csv(found.items), f"learning-impact-by-{by.value.replace('_', '-')}")
+    return ImpactPage.of(found, ImpactOut.of)

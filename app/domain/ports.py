@@ -27,6 +27,7 @@ from app.domain.frameworks import (
 )
 from app.domain.gaps import RollUp
 from app.domain.goals import Goal, GoalFilter, GoalProgress
+from app.domain.impact import Feedback, Impact, ImpactBy
 from app.domain.learning import LearningItem
 from app.domain.notifications import Outgoing, Retry
 from app.domain.pagination import Page, PageRequest
@@ -485,6 +486,17 @@ class WorkforceReportRepository(Protocol):
         """Per role in id order (all of them when `page` is None), in two queries."""
         ...
 
+    async def learning_impact(
+        self,
+        tenant_id: uuid.UUID,
+        population: Population,
+        by: ImpactBy,
+        page: PageRequest | None,
+    ) -> Page[Impact]:
+        """As app.domain.impact.learning_impact defines, over the population's plans, in id
+        order (all lines when `page` is None), in one query."""
+        ...
+
 
 class LearningRepository(Protocol):
     async def add(self, item: LearningItem) -> None: ...
@@ -565,6 +577,14 @@ class PlanRepository(Protocol):
         self, tenant_id: uuid.UUID, completion_ids: Collection[str]
     ) -> dict[str, tuple[uuid.UUID, uuid.UUID]]:
         """Completion id -> (employee, learning item) it was recorded for, in any plan."""
+        ...
+
+    async def feedback(
+        self, tenant_id: uuid.UUID, plan_id: uuid.UUID, learning_item_id: uuid.UUID
+    ) -> Feedback | None: ...
+
+    async def put_feedback(self, feedback: Feedback) -> None:
+        """Store the feedback, replacing any given before for the plan and item."""
         ...
 
     async def policy(self, tenant_id: uuid.UUID) -> tuple[PlanPolicy, int] | None: ...

@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import Iterable
 
+from app.domain.impact import ImpactLine
 from app.domain.workforce import Band, Bench, MaturityLine
 
 MATURITY_COLUMNS = (
@@ -40,6 +41,22 @@ BENCH_COLUMNS = (
     "band",
     "requirements_met",
     "requirements",
+)
+
+IMPACT_COLUMNS = (
+    "id",
+    "key",
+    "name",
+    "kind",
+    "plans",
+    "gaps",
+    "reassessed",
+    "closed",
+    "share_closed",
+    "mean_level_change",
+    "mean_days_to_close",
+    "ratings",
+    "mean_rating",
 )
 
 
@@ -100,3 +117,35 @@ def bench_csv(benches: Iterable[Bench]) -> str:
                 ]
             )
     return out.getvalue()
+
+
+def impact_csv(lines: Iterable[ImpactLine]) -> str:
+    """Means are rounded to two decimals and empty where nothing was measured; `kind` is a
+    learning item's."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(IMPACT_COLUMNS)
+    for line in lines:
+        i = line.impact
+        writer.writerow(
+            [
+                str(i.id),
+                line.key or "",
+                line.name or "",
+                line.kind or "",
+                i.plans,
+                i.gaps,
+                i.reassessed,
+                i.closed,
+                _share(i.share_closed),
+                _mean(i.mean_level_change),
+                _mean(i.mean_days_to_close),
+                i.ratings,
+                _mean(i.mean_rating),
+            ]
+        )
+    return out.getvalue()
+
+
+def _mean(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"

@@ -10,6 +10,7 @@ from app.domain.development import Outcome as DomainOutcome
 from app.domain.development import Plan as DomainPlan
 from app.domain.development import PlanPolicy as DomainPlanPolicy
 from app.domain.development import PlanStatus as DomainPlanStatus
+from app.domain.impact import Feedback
 from app.domain.plans import Budget, OpenGap
 from app.domain.plans import Reason as DomainReason
 from app.domain.plans import Shortfall as DomainShortfall
@@ -20,7 +21,7 @@ from app.graphql.context import Info
 from app.graphql.learning import LearningItem
 from app.graphql.pagination import Connection, page_request
 from app.graphql.people import Employee
-from app.services import plans
+from app.services import impact, plans
 from app.services.plans import CompletionReport
 from app.services.plans import CompletionStatus as DomainCompletionStatus
 
@@ -262,7 +263,49 @@ class PlanQuery:
 
 
 @strawberry.type
+class LearningFeedback:
+    plan_id: uuid.UUID
+    learning_item_id: uuid.UUID
+    rating: int
+    comment: str
+    given_at: datetime
+
+    @classmethod
+    def of(cls, feedback: Feedback) -> "LearningFeedback":
+        return cls(
+            plan_id=feedback.plan_id,
+            learning_item_id=feedback.learning_item_id,
+            rating=feedback.rating,
+            comment=feedback.comment,
+            given_at=feedback.given_at,
+        )
+
+
+@strawberry.type
 class PlanMutation:
+    @strawberry.mutation(
+        description="The plan's employee rates (1-5) an item they completed in it; sent again, "
+        "it replaces the rating."
+    )
+    async def rate_learning(
+        self,
+        info: Info,
+        plan_id: uuid.UUID,
+        learning_item_id: uuid.UUID,
+        rating: int,
+        comment: str = "",
+    ) -> LearningFeedback:
+        context = info.context
+        given = await impact.rate_learning(
+            context.uow(),
+            context.actor,
+            plan_id=plan_id,
+            learning_item_id=learning_item_id,
+            rating=rating,
+            comment=comment,
+        )
+        return LearningFeedback.of(given)
+
     @strawberry.mutation(
         description="Plans from each person's latest finalised assessment, for employees or "
         "whole groups; one result per person."

@@ -1,19 +1,23 @@
-"""GraphQL for the workforce reports: capability maturity and the succession bench."""
+"""GraphQL for the workforce reports: capability maturity, the succession bench and learning
+impact."""
 
 import uuid
 
 import strawberry
 
+from app.domain.impact import ImpactBy, ImpactLine
 from app.domain.workforce import Band, MaturityLine
 from app.domain.workforce import Bench as DomainBench
 from app.domain.workforce import Candidate as DomainCandidate
 from app.graphql.catalogue import Capability, Role
 from app.graphql.context import Info
+from app.graphql.learning import LearningItem
 from app.graphql.pagination import Connection, page_request
-from app.graphql.people import Employee
-from app.services import workforce
+from app.graphql.people import Employee, OrgUnit
+from app.services import impact, workforce
 
 ReadinessBand = strawberry.enum(Band, name="ReadinessBand")
+LearningImpactBy = strawberry.enum(ImpactBy, name="LearningImpactBy")
 
 
 @strawberry.type
@@ -118,6 +122,51 @@ class RoleBench:
 
 
 @strawberry.type
+class LearningImpact:
+    id: uuid.UUID = strawberry.field(description="The learning item's, capability's or unit's.")
+    by: LearningImpactBy
+    key: str | None = strawberry.field(description="A key; a learning item's external id.")
+    name: str | None = strawberry.field(description="A name; a learning item's title.")
+    kind: str | None = strawberry.field(description="A learning item's kind.")
+    plans: int = strawberry.field(
+        description="Counted plans with gaps in it; per learning item, its completions in them."
+    )
+    gaps: int
+    reassessed: int
+    closed: int
+    share_closed: float
+    mean_level_change: float | None
+    mean_days_to_close: float | None
+    ratings: int
+    mean_rating: float | None
+
+    @classmethod
+    def of(cls, line: ImpactLine, by: ImpactBy) -> "LearningImpact":
+        return cls(by=by, **line.fields())
+
+    @strawberry.field
+    async def learning_item(self, info: Info) -> LearningItem | None:
+        if self.by is not ImpactBy.LEARNING_ITEM:
+            return None
+        found = await info.context.loaders.learning_item.load(self.id)
+        return None if found is None else LearningItem.of(found)
+
+    @strawberry.field
+    async def capability(self, info: Info) -> Capability | None:
+        if self.by is not ImpactBy.CAPABILITY:
+            return None
+        found = await info.context.loaders.capability.load(self.id)
+        return None if found is None else Capability.of(found)
+
+    @strawberry.field
+    async def org_unit(self, info: Info) -> OrgUnit | None:
+        if self.by is not ImpactBy.ORG_UNIT:
+            return None
+        found = await info.context.loaders.org_unit.load(self.id)
+        return None if found is None else OrgUnit.of(found)
+
+
+@strawberry.type
 class ReportQuery:
     @strawberry.field(
         description="Per capability the population's roles require: the share of people and "
@@ -162,3 +211,26 @@ class ReportQuery:
             role_id=role_id,
         )
         return Connection.of(found, RoleBench.of)
+
+    @strawberry.field(
+        description="Which learning moves capability: per learning item (default), capability "
+        "or org unit, the gaps completed plans set out to close and what the re-assessment "
+        "found (hr_admin, integrations; a manager over their reporting line)."
+    )
+    async def learning_impact(
+        self,
+        info: Info,
+        by: LearningImpactBy = ImpactBy.LEARNING_ITEM,
+        org_unit_id: uuid.UUID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[LearningImpact]:
+        context = info.context
+        found = await impact.learning_impact(
+            context.uow(),
+            context.actor,
+            by=by,
+            page=page_request(first, after),
+            org_unit_id=org_unit_id,
+        )
+        return Connection.of(found, lambda line: LearningImpact.of(line, by))

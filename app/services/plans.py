@@ -147,7 +147,7 @@ async def plan_after_finalising(uow: UnitOfWork, assessment: Assessment, now: da
 async def get_plan(uow: UnitOfWork, actor: Actor, *, plan_id: uuid.UUID) -> Plan:
     """Raises NotFound."""
     async with uow:
-        return await _visible(uow, actor, plan_id)
+        return await visible_plan(uow, actor, plan_id)
 
 
 async def list_plans(
@@ -574,7 +574,7 @@ async def _change(uow, actor, plan_id, expected_version, change, *, leads_only=T
     now = utcnow()
     async with uow:
         await uow.plans.lock(actor.tenant_id, plan_id)
-        plan = await _visible(uow, actor, plan_id)
+        plan = await visible_plan(uow, actor, plan_id)
         if leads_only or plan.employee_id != actor.employee_id:
             await _require_lead(uow, actor, plan.employee_id)
         check_version("plan", plan.version, expected_version)
@@ -587,7 +587,8 @@ async def _change(uow, actor, plan_id, expected_version, change, *, leads_only=T
     return changed
 
 
-async def _visible(uow: UnitOfWork, actor: Actor, plan_id: uuid.UUID) -> Plan:
+async def visible_plan(uow: UnitOfWork, actor: Actor, plan_id: uuid.UUID) -> Plan:
+    """Inside an open unit of work: the plan if the actor may see its employee, else NotFound."""
     plan = await uow.plans.get(actor.tenant_id, plan_id)
     if plan is None or not await visible_employees(uow, actor, [plan.employee_id]):
         raise NotFound("Plan", plan_id)

@@ -26,7 +26,7 @@ async def capability_maturity(
     capability's key, name and scale top. `page` None: every capability (an export). A fixed
     number of queries. Raises Forbidden, NotFound (the org unit or framework)."""
     async with uow:
-        population = await _population(uow, actor, org_unit_id)
+        population = await population_of(uow, actor, org_unit_id)
         if (
             framework_id is not None
             and await uow.frameworks.get(actor.tenant_id, framework_id) is None
@@ -60,7 +60,7 @@ async def succession_bench(
     its candidates, readiest first. `page` None: every role (an export). A fixed number of
     queries. Raises Forbidden, NotFound (the org unit or role)."""
     async with uow:
-        population = await _population(uow, actor, org_unit_id)
+        population = await population_of(uow, actor, org_unit_id)
         if role_id is not None and await uow.roles.get(actor.tenant_id, role_id) is None:
             raise NotFound("Role", role_id)
         return await uow.workforce.succession_bench(
@@ -68,7 +68,9 @@ async def succession_bench(
         )
 
 
-async def _population(uow: UnitOfWork, actor: Actor, org_unit_id: uuid.UUID | None) -> Population:
+async def population_of(uow: UnitOfWork, actor: Actor, org_unit_id: uuid.UUID | None) -> Population:
+    """Inside an open unit of work: whom the actor's reports cover. Raises Forbidden,
+    NotFound (the org unit)."""
     if actor.has_any(Role.HR_ADMIN, Role.INTEGRATION):
         reach = None
     elif actor.has_any(Role.MANAGER) and actor.employee_id is not None:

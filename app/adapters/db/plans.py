@@ -12,9 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.adapters.db.common import insert_for, one_of
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.people import reports_below
-from app.adapters.db.tables import plan_items, plan_open_gaps, plan_policies, plans
+from app.adapters.db.tables import (
+    learning_feedback,
+    plan_items,
+    plan_open_gaps,
+    plan_policies,
+    plans,
+)
 from app.domain.development import OPEN_PLAN, ItemStatus, Plan, PlanItem, PlanPolicy, PlanStatus
 from app.domain.errors import Conflict
+from app.domain.impact import Feedback
 from app.domain.pagination import Page, PageRequest
 from app.domain.plans import Budget, OpenGap, Reason, Shortfall
 from app.domain.views import PlanFilter
@@ -183,6 +190,44 @@ class SqlPlanRepository:
         """A write that changes nothing: row locks on PostgreSQL, and on SQLite the database
         write lock taken before anything is read, so a read-modify-write cannot go stale."""
         await self._conn.execute(sa.update(plans).where(*criteria).values(version=plans.c.version))
+
+    async def feedback(
+        self, tenant_id: uuid.UUID, plan_id: uuid.UUID, learning_item_id: uuid.UUID
+    ) -> Feedback | None:
+        row = (
+            await self._conn.execute(
+                sa.select(learning_feedback).where(
+                    learning_feedback.c.tenant_id == tenant_id,
+                    learning_feedback.c.plan_id == plan_id,
+                    learning_feedback.c.learning_item_id == learning_item_id,
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        return Feedback(
+            row.tenant_id, row.plan_id, row.learning_item_id, row.rating, row.comment, row.given_at
+        )
+
+    async def put_feedback(self, feedback: Feedback) -> None:
+        insert = insert_for(self._conn, learning_feedback)
+        await self._conn.execute(
+            insert.values(
+                tenant_id=feedback.tenant_id,
+                plan_id=feedback.plan_id,
+                learning_item_id=feedback.learning_item_id,
+                rating=feedback.rating,
+                comment=feedback.comment,
+                given_at=feedback.given_at,
+            ).on_conflict_do_update(
+                index_elements=["plan_id", "learning_item_id"],
+                set_={
+                    "rating": insert.excluded.rating,
+                    "comment": insert.excluded.comment,
+                    "given_at": insert.excluded.given_at,
+                },
+            )
+        )
 
     async def policy(self, tenant_id: uuid.UUID) -> tuple[PlanPolicy, int] | None:
         row = (

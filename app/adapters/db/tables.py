@@ -541,6 +541,22 @@ plan_items = sa.Table(
     ),
 )
 
+# The employee's reaction to an item they completed in a plan (training evaluation, level 1):
+# one per plan and item, replaced when sent again. Keyed like plan_items but without a
+# foreign key to them: a plan's items are rewritten whenever the plan is saved.
+learning_feedback = sa.Table(
+    "learning_feedback",
+    metadata,
+    _owned_by_tenant(),
+    sa.Column("plan_id", sa.Uuid, sa.ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("learning_item_id", sa.Uuid, sa.ForeignKey("learning_items.id"), primary_key=True),
+    sa.Column("rating", sa.Integer, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("given_at", UtcDateTime, nullable=False),
+    sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_1_to_5"),
+    sa.Index("ix_learning_feedback_learning_item_id", "learning_item_id"),
+)
+
 plan_open_gaps = sa.Table(
     "plan_open_gaps",
     metadata,

@@ -1,4 +1,5 @@
-"""The workforce reports as set-based queries; app.domain.workforce defines what they mean."""
+"""The workforce reports as set-based queries; app.domain.workforce and app.domain.impact
+define what they mean."""
 
 from __future__ import annotations
 
@@ -12,13 +13,23 @@ from app.adapters.db.common import one_of
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.people import reports_below, units_at_or_below
 from app.adapters.db.tables import (
+    assessment_items,
+    assessment_results,
+    assessments,
     capabilities,
     current_levels,
     employee_aspired_roles,
     employees,
+    learning_feedback,
+    learning_targets,
+    plan_items,
+    plans,
     role_requirements,
     roles,
 )
+from app.domain.assessments import AssessmentStatus
+from app.domain.development import ItemStatus, PlanStatus
+from app.domain.impact import Impact, ImpactBy
 from app.domain.pagination import Page, PageRequest, encode_cursor
 from app.domain.people import EmployeeStatus
 from app.domain.workforce import Bench, Candidate, CapabilityMaturity, Population, ranked
@@ -144,6 +155,40 @@ class SqlWorkforceReportRepository:
                 role_name=row.name,
                 holders=int(row.holders),
                 candidates=ranked(candidates.get(row.id, ())),
+            )
+        )
+
+    async def learning_impact(
+        self,
+        tenant_id: uuid.UUID,
+        population: Population,
+        by: ImpactBy,
+        page: PageRequest | None,
+    ) -> Page[Impact]:
+        counted = _counted_plans(tenant_id, _members(tenant_id, population), self._conn)
+        gaps = _gap_outcomes(tenant_id, counted)
+        if by is ImpactBy.LEARNING_ITEM:
+            statement, key = _impact_by_item(tenant_id, counted, gaps)
+        else:
+            key = gaps.c.capability_id if by is ImpactBy.CAPABILITY else gaps.c.org_unit_id
+            plans_with_gaps = sa.func.count(sa.distinct(gaps.c.plan_id)).label("plans")
+            statement = (
+                sa.select(key, plans_with_gaps, *_gap_aggregates(gaps))
+                .where(key.is_not(None))
+                .group_by(key)
+            )
+        found = await _rows(self._conn, statement, key, page)
+        return found.map(
+            lambda row: Impact(
+                id=row._mapping[key.key],
+                plans=int(row.plans),
+                gaps=int(row.gaps or 0),
+                reassessed=int(row.reassessed or 0),
+                closed=int(row.closed or 0),
+                mean_level_change=_float(row.mean_level_change),
+                mean_days_to_close=_float(row.mean_days_to_close),
+                ratings=int(row._mapping.get("ratings") or 0),
+                mean_rating=_float(row._mapping.get("mean_rating")),
             )
         )
 
@@ -273,6 +318,161 @@ def _aspirants(tenant_id: uuid.UUID, members: list[sa.ColumnElement[bool]]) -> s
             ),
         )
     )
+
+
+def _counted_plans(
+    tenant_id: uuid.UUID, members: list[sa.ColumnElement[bool]], conn: AsyncConnection
+) -> sa.CTE:
+    """Completed plans of members whose re-assessment is finalised, with the days from the
+    plan's creation to the re-assessment's close."""
+    reassessment = assessments.alias("reassessment")
+    if conn.dialect.name == "postgresql":
+        days = sa.extract("epoch", reassessment.c.closed_at - plans.c.created_at) / 86400.0
+    else:
+        days = sa.func.julianday(reassessment.c.closed_at) - sa.func.julianday(plans.c.created_at)
+    return (
+        sa.select(
+            plans.c.id.label("plan_id"),
+            plans.c.assessment_id,
+            plans.c.reassessment_id,
+            employees.c.org_unit_id,
+            days.label("days"),
+        )
+        .join(
+            reassessment,
+            sa.and_(
+                reassessment.c.tenant_id == tenant_id,
+                reassessment.c.id == plans.c.reassessment_id,
+            ),
+        )
+        .join(
+            employees,
+            sa.and_(employees.c.tenant_id == tenant_id, employees.c.id == plans.c.employee_id),
+        )
+        .where(
+            plans.c.tenant_id == tenant_id,
+            plans.c.status == PlanStatus.COMPLETED.value,
+            reassessment.c.status == AssessmentStatus.FINALISED.value,
+            *members,
+        )
+        .cte("counted")
+    )
+
+
+def _gap_outcomes(tenant_id: uuid.UUID, counted: sa.CTE) -> sa.CTE:
+    """Per counted plan, each capability its assessment found below the required level (or
+    did not rate), with the levels before and after: app.domain.impact.GapOutcome."""
+    before = assessment_results.alias("before")
+    after = assessment_results.alias("after")
+    return (
+        sa.select(
+            counted.c.plan_id,
+            counted.c.org_unit_id,
+            counted.c.days,
+            assessment_items.c.capability_id,
+            assessment_items.c.required_level,
+            before.c.level.label("before"),
+            after.c.level.label("after"),
+        )
+        .join(
+            assessment_items,
+            sa.and_(
+                assessment_items.c.tenant_id == tenant_id,
+                assessment_items.c.assessment_id == counted.c.assessment_id,
+            ),
+        )
+        .outerjoin(
+            before,
+            sa.and_(
+                before.c.tenant_id == tenant_id,
+                before.c.assessment_id == counted.c.assessment_id,
+                before.c.capability_id == assessment_items.c.capability_id,
+            ),
+        )
+        .outerjoin(
+            after,
+            sa.and_(
+                after.c.tenant_id == tenant_id,
+                after.c.assessment_id == counted.c.reassessment_id,
+                after.c.capability_id == assessment_items.c.capability_id,
+            ),
+        )
+        .where(sa.or_(before.c.level.is_(None), before.c.level < assessment_items.c.required_level))
+        .cte("gap_outcomes")
+    )
+
+
+def _gap_aggregates(gaps: sa.CTE) -> list[sa.Label]:
+    """The Impact columns over gap rows, but for plans (counted differently per grouping)."""
+    closed = gaps.c.after >= gaps.c.required_level
+    return [
+        sa.func.count(gaps.c.capability_id).label("gaps"),
+        sa.func.count(gaps.c.after).label("reassessed"),
+        sa.func.sum(sa.case((closed, 1), else_=0)).label("closed"),
+        sa.func.avg(gaps.c.after - gaps.c.before).label("mean_level_change"),
+        sa.func.avg(sa.case((closed, gaps.c.days))).label("mean_days_to_close"),
+    ]
+
+
+def _impact_by_item(
+    tenant_id: uuid.UUID, counted: sa.CTE, gaps: sa.CTE
+) -> tuple[sa.Select, sa.ColumnElement[uuid.UUID]]:
+    """Per learning item completed in a counted plan: its completions and their ratings, and
+    the gaps of those plans in the capabilities it teaches."""
+    completions = (
+        sa.select(plan_items.c.plan_id, plan_items.c.learning_item_id)
+        .join(counted, counted.c.plan_id == plan_items.c.plan_id)
+        .where(
+            plan_items.c.tenant_id == tenant_id,
+            plan_items.c.status == ItemStatus.COMPLETED.value,
+        )
+        .cte("completions")
+    )
+    addressed = (
+        sa.select(completions.c.learning_item_id, *_gap_aggregates(gaps))
+        .join(
+            learning_targets,
+            sa.and_(
+                learning_targets.c.tenant_id == tenant_id,
+                learning_targets.c.item_id == completions.c.learning_item_id,
+            ),
+        )
+        .join(
+            gaps,
+            sa.and_(
+                gaps.c.plan_id == completions.c.plan_id,
+                gaps.c.capability_id == learning_targets.c.capability_id,
+            ),
+        )
+        .group_by(completions.c.learning_item_id)
+        .subquery("addressed")
+    )
+    key = completions.c.learning_item_id
+    tallied = [column for column in addressed.c if column.key != "learning_item_id"]
+    statement = (
+        sa.select(
+            key,
+            sa.func.count().label("plans"),
+            sa.func.count(learning_feedback.c.rating).label("ratings"),
+            sa.func.avg(learning_feedback.c.rating).label("mean_rating"),
+            *tallied,
+        )
+        .outerjoin(
+            learning_feedback,
+            sa.and_(
+                learning_feedback.c.tenant_id == tenant_id,
+                learning_feedback.c.plan_id == completions.c.plan_id,
+                learning_feedback.c.learning_item_id == key,
+            ),
+        )
+        .outerjoin(addressed, addressed.c.learning_item_id == key)
+        .group_by(key, *tallied)
+    )
+    return statement, key
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)  # numeric on PostgreSQL
 
 
 async def _rows(
