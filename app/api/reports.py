@@ -151,17 +151,22 @@ class ImpactOut(BaseModel):
     plans: int = Field(
         description="Counted plans with gaps in it; per learning item, its completions in them."
     )
-    gaps: int = Field(description="Gaps the plans set out to close (required above found).")
+    gaps: int = Field(
+        description="Gaps the plans set out to close: what their items were chosen for and "
+        "what they reported open."
+    )
     reassessed: int = Field(description="Of those, gaps the re-assessment rated.")
     closed: int = Field(description="Of those, gaps now at or above the required level.")
-    share_closed: float = Field(description="closed / gaps.")
+    share_closed: float | None = Field(description="closed / gaps; null without gaps.")
     mean_level_change: float | None = Field(
         description="Re-assessed level minus the level before, over gaps rated in both."
     )
     mean_days_to_close: float | None = Field(
         description="Days from the plan's creation to the re-assessment, over gaps closed."
     )
-    ratings: int = Field(description="Per learning item: completions rated (1-5).")
+    ratings: int | None = Field(
+        description="Per learning item: completions rated (1-5); null on other lines."
+    )
     mean_rating: float | None
 
     @classmethod
@@ -265,12 +270,13 @@ async def succession_bench(
     response_model=ImpactPage,
     summary="Learning impact: which learning moves capability, and which only gets completed",
     description="Over the completed plans of active people whose re-assessment is finalised: "
-    "each gap the plan set out to close (a capability its assessment found below the level "
-    "required, or did not rate) against what the re-assessment found. `by=capability` groups "
-    "the gaps per capability, `by=org_unit` per the person's org unit now (people without one "
-    "left out), `by=learning_item` (the default) per item completed in those plans, with the "
-    "gaps of each plan in the capabilities the item teaches, and the ratings completers gave "
-    "it (PUT .../items/{learning_item_id}/feedback). In id order. "
+    "each gap the plan set out to close (as recorded when it was generated: the capabilities "
+    "its items were chosen for and those it reported open, at the level its assessment "
+    "required) against what the re-assessment found. `by=capability` groups the gaps per "
+    "capability, `by=org_unit` per the person's org unit now (people without one left out), "
+    "`by=learning_item` (the default) per item completed in those plans, with the gaps it "
+    "was chosen for and the ratings completers gave it (PUT .../items/{learning_item_id}/"
+    "feedback); `kind`, `ratings` and `mean_rating` are null on other lines. In id order. "
     + ACCESS
     + EXPORT
     + ", ".join(IMPACT_COLUMNS)

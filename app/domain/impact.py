@@ -1,17 +1,22 @@
 """Learning impact: whether the development plans moved capability, and what people thought of
 the learning (training evaluation: a reaction survey, 1 to 5, per item).
 
-A plan counts once it is completed and its re-assessment finalised. Each gap it set out to
-close (a capability the plan's assessment found below the level required, or did not rate)
-is compared with the re-assessment: the level change (when both assessments rated it), closed
-or not (the re-assessment at or above the required level), and the days from the plan's
-creation to the re-assessment's close. Grouped:
+A plan counts once it is completed and its re-assessment finalised. The gaps it set out to
+close are those it recorded when it was generated: the capabilities its items were chosen
+for, and those it reported left open (no content, over budget), each at the level the plan's
+assessment required. Each is compared with the re-assessment: the level change (when both
+assessments rated it), closed or not (the re-assessment at or above the required level),
+and the days from the plan's creation to the re-assessment's close. Grouped:
 
 - per capability: the gaps in it;
 - per org unit: the gaps of the people in it now (people without a unit are left out);
-- per learning item: each completion in a counted plan, with the gaps of that plan in the
-  capabilities the item teaches, and the completers' ratings. An item whose completions
-  close nothing is what "only gets completed" looks like.
+- per learning item: each completion in a counted plan, with the gaps of that plan the item
+  was chosen for, and the completers' ratings. An item whose completions close nothing is
+  what "only gets completed" looks like; one chosen for no gap (a prerequisite) has no
+  share closed at all.
+
+What the plan recorded is used rather than the catalogue now, so editing an item later does
+not rewrite its past impact.
 
 `learning_impact` is the definition; the SQL behind the report is held to it by a test.
 """
@@ -68,7 +73,8 @@ class ClosedPlan:
     """From the plan's creation to the re-assessment's close."""
     gaps: tuple[GapOutcome, ...]
     completed: Mapping[uuid.UUID, frozenset[uuid.UUID]] = field(default_factory=dict)
-    """The learning items completed in the plan, each with the capabilities it teaches."""
+    """The learning items completed in the plan, each with the capabilities it was chosen
+    for."""
     ratings: Mapping[uuid.UUID, int] = field(default_factory=dict)
     """The employee's rating of completed items they rated."""
 
@@ -89,13 +95,14 @@ class Impact:
     """The mean level change over gaps rated by both assessments."""
     mean_days_to_close: float | None
     """The mean days to close over the gaps closed."""
-    ratings: int = 0
-    """Per learning item: the completions rated."""
+    ratings: int | None = None
+    """Per learning item: the completions rated (None for other groupings)."""
     mean_rating: float | None = None
 
     @property
-    def share_closed(self) -> float:
-        return self.closed / self.gaps if self.gaps else 0.0
+    def share_closed(self) -> float | None:
+        """None without gaps: nothing was there to close."""
+        return self.closed / self.gaps if self.gaps else None
 
 
 @dataclass(frozen=True)
@@ -149,7 +156,8 @@ class _Tally:
             self.closed += 1
             self.days.append(plan.days)
 
-    def impact(self, key: uuid.UUID) -> Impact:
+    def impact(self, key: uuid.UUID, by: ImpactBy) -> Impact:
+        rated = by is ImpactBy.LEARNING_ITEM
         return Impact(
             id=key,
             plans=len(self.plans),
@@ -158,7 +166,7 @@ class _Tally:
             closed=self.closed,
             mean_level_change=_mean(self.changes),
             mean_days_to_close=_mean(self.days),
-            ratings=len(self.ratings),
+            ratings=len(self.ratings) if rated else None,
             mean_rating=_mean(self.ratings),
         )
 
@@ -168,13 +176,13 @@ def learning_impact(plans: Iterable[ClosedPlan], by: ImpactBy) -> list[Impact]:
     tallies: dict[uuid.UUID, _Tally] = {}
     for plan in plans:
         if by is ImpactBy.LEARNING_ITEM:
-            for item, teaches in plan.completed.items():
+            for item, chosen_for in plan.completed.items():
                 tally = tallies.setdefault(item, _Tally())
                 tally.plans.add(plan.id)
                 if item in plan.ratings:
                     tally.ratings.append(plan.ratings[item])
                 for gap in plan.gaps:
-                    if gap.capability_id in teaches:
+                    if gap.capability_id in chosen_for:
                         tally.add(plan, gap)
             continue
         for gap in plan.gaps:
@@ -184,7 +192,7 @@ def learning_impact(plans: Iterable[ClosedPlan], by: ImpactBy) -> list[Impact]:
             tally = tallies.setdefault(key, _Tally())
             tally.plans.add(plan.id)
             tally.add(plan, gap)
-    return [tallies[key].impact(key) for key in sorted(tallies)]
+    return [tallies[key].impact(key, by) for key in sorted(tallies)]
 
 
 def _mean(values: list[int] | list[float]) -> float | None:

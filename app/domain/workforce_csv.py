@@ -120,8 +120,8 @@ def bench_csv(benches: Iterable[Bench]) -> str:
 
 
 def impact_csv(lines: Iterable[ImpactLine]) -> str:
-    """Means are rounded to two decimals and empty where nothing was measured; `kind` is a
-    learning item's."""
+    """Means are rounded to two decimals; a cell is empty where nothing was measured (no gaps,
+    no ratings) or the column is a learning item's (kind, ratings) on other lines."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(IMPACT_COLUMNS)
@@ -137,10 +137,10 @@ def impact_csv(lines: Iterable[ImpactLine]) -> str:
                 i.gaps,
                 i.reassessed,
                 i.closed,
-                _share(i.share_closed),
+                "" if i.share_closed is None else _share(i.share_closed),
                 _mean(i.mean_level_change),
                 _mean(i.mean_days_to_close),
-                i.ratings,
+                "" if i.ratings is None else i.ratings,
                 _mean(i.mean_rating),
             ]
         )

@@ -213,6 +213,25 @@ class CompletionInput:
 
 
 @strawberry.type
+class LearningFeedback:
+    plan_id: uuid.UUID
+    learning_item_id: uuid.UUID
+    rating: int
+    comment: str
+    given_at: datetime
+
+    @classmethod
+    def of(cls, feedback: Feedback) -> "LearningFeedback":
+        return cls(
+            plan_id=feedback.plan_id,
+            learning_item_id=feedback.learning_item_id,
+            rating=feedback.rating,
+            comment=feedback.comment,
+            given_at=feedback.given_at,
+        )
+
+
+@strawberry.type
 class PlanQuery:
     @strawberry.field(description="The plans you may see.")
     async def development_plans(
@@ -238,6 +257,16 @@ class PlanQuery:
         context = info.context
         return DevelopmentPlan.of(await plans.get_plan(context.uow(), context.actor, plan_id=id))
 
+    @strawberry.field(description="The rating of a plan item, for whoever may see the plan.")
+    async def learning_feedback(
+        self, info: Info, plan_id: uuid.UUID, learning_item_id: uuid.UUID
+    ) -> LearningFeedback:
+        context = info.context
+        found = await impact.learning_feedback(
+            context.uow(), context.actor, plan_id=plan_id, learning_item_id=learning_item_id
+        )
+        return LearningFeedback.of(found)
+
     @strawberry.field(description="The tenant's plan settings.")
     async def plan_policy(self, info: Info) -> PlanPolicy:
         context = info.context
@@ -260,25 +289,6 @@ class PlanQuery:
             TrainingNeedsGroup(key=key, needs=[TrainingNeed(**vars(n)) for n in needs])
             for key, needs in sorted(found.items())
         ]
-
-
-@strawberry.type
-class LearningFeedback:
-    plan_id: uuid.UUID
-    learning_item_id: uuid.UUID
-    rating: int
-    comment: str
-    given_at: datetime
-
-    @classmethod
-    def of(cls, feedback: Feedback) -> "LearningFeedback":
-        return cls(
-            plan_id=feedback.plan_id,
-            learning_item_id=feedback.learning_item_id,
-            rating=feedback.rating,
-            comment=feedback.comment,
-            given_at=feedback.given_at,
-        )
 
 
 @strawberry.type

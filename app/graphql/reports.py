@@ -134,10 +134,10 @@ class LearningImpact:
     gaps: int
     reassessed: int
     closed: int
-    share_closed: float
+    share_closed: float | None = strawberry.field(description="Null without gaps.")
     mean_level_change: float | None
     mean_days_to_close: float | None
-    ratings: int
+    ratings: int | None = strawberry.field(description="Per learning item; null otherwise.")
     mean_rating: float | None
 
     @classmethod

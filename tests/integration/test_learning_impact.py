@@ -81,13 +81,16 @@ async def test_a_simulated_cycle_on_the_demo_shows_its_level_changes(client, dem
             completions[item["learning_item_id"]] += 1
         completed = done.json()
         assert completed["status"] == "completed"
+        # The gaps the plan set out to close: what its items serve, and what it left open.
+        targeted = {c for i in plan["items"] for c in i["capability_ids"]} | {
+            g["capability_id"] for g in plan["open_gaps"]
+        }
         # The first person closes every gap; the second moves one level; the third none.
         after = {}
         for requirement in assessment["items"]:
             capability, required = requirement["capability_id"], requirement["required_level"]
             was = before.get(capability)
-            gap = was is None or was < required
-            if not gap:
+            if capability not in targeted:
                 after[capability] = was
                 continue
             start = was or 1
@@ -254,6 +257,15 @@ async def test_a_simulated_cycle_on_the_demo_shows_its_level_changes(client, dem
         "/graphql", json={"query": rate, "variables": variables}, headers=as_employee
     )
     assert rerated.json()["data"]["rateLearning"] == {"rating": 5}
+    read = """query($plan: UUID!, $item: UUID!) {
+        learningFeedback(planId: $plan, learningItemId: $item) { rating comment } }"""
+    ids = {"plan": plan["id"], "item": item}
+    seen = await client.post("/graphql", json={"query": read, "variables": ids}, headers=as_manager)
+    assert seen.json()["data"]["learningFeedback"] == {"rating": 5, "comment": ""}
+    hidden = await client.post(
+        "/graphql", json={"query": read, "variables": ids}, headers=auth(other)
+    )
+    assert hidden.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     refused = await client.post(
         "/graphql",
         json={"query": rate, "variables": variables | {"rating": 0}},

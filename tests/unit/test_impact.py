@@ -80,7 +80,8 @@ def test_per_capability_level_change_share_closed_and_days():
         None,
     )
     assert sql.share_closed == 0.0
-    assert (sql.ratings, sql.mean_rating) == (0, None)
+    # Ratings are a learning item's: other lines have none to count.
+    assert (sql.ratings, sql.mean_rating) == (None, None)
 
 
 def test_per_org_unit_leaves_out_people_without_one():
@@ -103,9 +104,9 @@ def test_per_learning_item_completions_the_gaps_it_teaches_and_ratings():
         1,
         0,
     )
-    # Completed, rated, and teaching nothing the plan's gaps were in: it only got completed.
+    # Completed and rated, but chosen for none of the plan's gaps: nothing to close.
     video = lines[VIDEO]
-    assert (video.plans, video.gaps, video.closed, video.share_closed) == (1, 0, 0, 0.0)
+    assert (video.plans, video.gaps, video.closed, video.share_closed) == (1, 0, 0, None)
     assert (video.ratings, video.mean_rating) == (1, 2.0)
 
 

@@ -21,8 +21,8 @@ from app.adapters.db.tables import (
     employee_aspired_roles,
     employees,
     learning_feedback,
-    learning_targets,
     plan_items,
+    plan_open_gaps,
     plans,
     role_requirements,
     roles,
@@ -166,9 +166,10 @@ class SqlWorkforceReportRepository:
         page: PageRequest | None,
     ) -> Page[Impact]:
         counted = _counted_plans(tenant_id, _members(tenant_id, population), self._conn)
-        gaps = _gap_outcomes(tenant_id, counted)
+        served = _served(tenant_id, counted, self._conn)
+        gaps = _gap_outcomes(tenant_id, counted, served)
         if by is ImpactBy.LEARNING_ITEM:
-            statement, key = _impact_by_item(tenant_id, counted, gaps)
+            statement, key = _impact_by_item(tenant_id, counted, served, gaps)
         else:
             key = gaps.c.capability_id if by is ImpactBy.CAPABILITY else gaps.c.org_unit_id
             plans_with_gaps = sa.func.count(sa.distinct(gaps.c.plan_id)).label("plans")
@@ -187,7 +188,7 @@ class SqlWorkforceReportRepository:
                 closed=int(row.closed or 0),
                 mean_level_change=_float(row.mean_level_change),
                 mean_days_to_close=_float(row.mean_days_to_close),
-                ratings=int(row._mapping.get("ratings") or 0),
+                ratings=_int(row._mapping.get("ratings")),
                 mean_rating=_float(row._mapping.get("mean_rating")),
             )
         )
@@ -359,9 +360,42 @@ def _counted_plans(
     )
 
 
-def _gap_outcomes(tenant_id: uuid.UUID, counted: sa.CTE) -> sa.CTE:
-    """Per counted plan, each capability its assessment found below the required level (or
-    did not rate), with the levels before and after: app.domain.impact.GapOutcome."""
+def _served(tenant_id: uuid.UUID, counted: sa.CTE, conn: AsyncConnection) -> sa.CTE:
+    """(plan, learning item, capability, item status): the gaps each item of a counted plan
+    was chosen for, as the plan recorded them (plan_items.capability_ids, a JSON list)."""
+    if conn.dialect.name == "postgresql":
+        listed = sa.func.json_array_elements_text(plan_items.c.capability_ids).table_valued("value")
+        capability = sa.cast(listed.c.value, sa.Uuid)
+    else:
+        listed = sa.func.json_each(plan_items.c.capability_ids).table_valued("value")
+        # Uuid columns are bare hex on SQLite; the JSON holds the hyphenated form.
+        capability = sa.type_coerce(sa.func.replace(listed.c.value, "-", ""), sa.Uuid)
+    return (
+        sa.select(
+            plan_items.c.plan_id,
+            plan_items.c.learning_item_id,
+            plan_items.c.status,
+            capability.label("capability_id"),
+        )
+        .join(counted, counted.c.plan_id == plan_items.c.plan_id)
+        .join(listed, sa.true())
+        .where(plan_items.c.tenant_id == tenant_id)
+        .cte("served")
+    )
+
+
+def _gap_outcomes(tenant_id: uuid.UUID, counted: sa.CTE, served: sa.CTE) -> sa.CTE:
+    """Per counted plan, each capability it set out to close (one its items were chosen
+    for, or one it reported open) that its assessment measured, with the required level and
+    the levels before and after: app.domain.impact.GapOutcome."""
+    left_open = (
+        sa.select(plan_open_gaps.c.plan_id, plan_open_gaps.c.capability_id)
+        .join(counted, counted.c.plan_id == plan_open_gaps.c.plan_id)
+        .where(plan_open_gaps.c.tenant_id == tenant_id)
+    )
+    targeted = sa.union(sa.select(served.c.plan_id, served.c.capability_id), left_open).subquery(
+        "targeted"
+    )
     before = assessment_results.alias("before")
     after = assessment_results.alias("after")
     return (
@@ -374,11 +408,13 @@ def _gap_outcomes(tenant_id: uuid.UUID, counted: sa.CTE) -> sa.CTE:
             before.c.level.label("before"),
             after.c.level.label("after"),
         )
+        .join(targeted, targeted.c.plan_id == counted.c.plan_id)
         .join(
             assessment_items,
             sa.and_(
                 assessment_items.c.tenant_id == tenant_id,
                 assessment_items.c.assessment_id == counted.c.assessment_id,
+                assessment_items.c.capability_id == targeted.c.capability_id,
             ),
         )
         .outerjoin(
@@ -397,7 +433,6 @@ def _gap_outcomes(tenant_id: uuid.UUID, counted: sa.CTE) -> sa.CTE:
                 after.c.capability_id == assessment_items.c.capability_id,
             ),
         )
-        .where(sa.or_(before.c.level.is_(None), before.c.level < assessment_items.c.required_level))
         .cte("gap_outcomes")
     )
 
@@ -415,39 +450,25 @@ def _gap_aggregates(gaps: sa.CTE) -> list[sa.Label]:
 
 
 def _impact_by_item(
-    tenant_id: uuid.UUID, counted: sa.CTE, gaps: sa.CTE
+    tenant_id: uuid.UUID, counted: sa.CTE, served: sa.CTE, gaps: sa.CTE
 ) -> tuple[sa.Select, sa.ColumnElement[uuid.UUID]]:
     """Per learning item completed in a counted plan: its completions and their ratings, and
-    the gaps of those plans in the capabilities it teaches."""
-    completions = (
-        sa.select(plan_items.c.plan_id, plan_items.c.learning_item_id)
-        .join(counted, counted.c.plan_id == plan_items.c.plan_id)
-        .where(
-            plan_items.c.tenant_id == tenant_id,
-            plan_items.c.status == ItemStatus.COMPLETED.value,
-        )
-        .cte("completions")
-    )
+    the gaps of those plans it was chosen for."""
+    completed = ItemStatus.COMPLETED.value
     addressed = (
-        sa.select(completions.c.learning_item_id, *_gap_aggregates(gaps))
-        .join(
-            learning_targets,
-            sa.and_(
-                learning_targets.c.tenant_id == tenant_id,
-                learning_targets.c.item_id == completions.c.learning_item_id,
-            ),
-        )
+        sa.select(served.c.learning_item_id, *_gap_aggregates(gaps))
         .join(
             gaps,
             sa.and_(
-                gaps.c.plan_id == completions.c.plan_id,
-                gaps.c.capability_id == learning_targets.c.capability_id,
+                gaps.c.plan_id == served.c.plan_id,
+                gaps.c.capability_id == served.c.capability_id,
             ),
         )
-        .group_by(completions.c.learning_item_id)
+        .where(served.c.status == completed)
+        .group_by(served.c.learning_item_id)
         .subquery("addressed")
     )
-    key = completions.c.learning_item_id
+    key = plan_items.c.learning_item_id
     tallied = [column for column in addressed.c if column.key != "learning_item_id"]
     statement = (
         sa.select(
@@ -457,18 +478,24 @@ def _impact_by_item(
             sa.func.avg(learning_feedback.c.rating).label("mean_rating"),
             *tallied,
         )
+        .join(counted, counted.c.plan_id == plan_items.c.plan_id)
         .outerjoin(
             learning_feedback,
             sa.and_(
                 learning_feedback.c.tenant_id == tenant_id,
-                learning_feedback.c.plan_id == completions.c.plan_id,
+                learning_feedback.c.plan_id == plan_items.c.plan_id,
                 learning_feedback.c.learning_item_id == key,
             ),
         )
         .outerjoin(addressed, addressed.c.learning_item_id == key)
+        .where(plan_items.c.tenant_id == tenant_id, plan_items.c.status == completed)
         .group_by(key, *tallied)
     )
     return statement, key
+
+
+def _int(value: object) -> int | None:
+    return None if value is None else int(value)
 
 
 def _float(value: object) -> float | None:
