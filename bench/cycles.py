@@ -42,7 +42,6 @@ import argparse
 import asyncio
 import cProfile
 import io
-import os
 import pstats
 import time
 import uuid
@@ -64,9 +63,9 @@ from app.domain.notifications import CLAIM_LEASE, Attempt, EmailMessage
 from app.domain.pagination import PageRequest
 from app.services import cohorts, notifications, workflows
 from bench.gaps import (
-    DEFAULT_URL,
     Loaded,
     Row,
+    arguments,
     generate,
     load,
     measure,
@@ -723,16 +722,7 @@ async def drain(
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.cycles", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument(
-        "--url",
-        default=os.environ.get("TANDEM_BENCH_DATABASE_URL", DEFAULT_URL),
-        help="admin URL; a scratch database is created next to it",
-    )
-    parser.add_argument("--employees", type=int, default=50_000)
-    parser.add_argument("--seed", type=int, default=4)
+    parser = arguments("bench.cycles", __doc__, employees=50_000, seed=4)
     parser.add_argument("--runs", type=int, default=3, help="timed rounds (after a checked one)")
     parser.add_argument("--top", type=int, default=15, help="profile lines to print")
     return asyncio.run(run(parser.parse_args()))

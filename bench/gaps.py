@@ -638,17 +638,21 @@ def print_table(
     print(f"reference: {reference}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.gaps", description=__doc__.split("\n")[0]
-    )
+def arguments(module: str, doc: str, *, employees: int, seed: int) -> argparse.ArgumentParser:
+    """The options every benchmark takes: where PostgreSQL is, the size and the seed."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc.split("\n")[0])
     parser.add_argument(
         "--url",
         default=os.environ.get("TANDEM_BENCH_DATABASE_URL", DEFAULT_URL),
         help="admin URL; a scratch database is created next to it",
     )
-    parser.add_argument("--employees", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--employees", type=int, default=employees)
+    parser.add_argument("--seed", type=int, default=seed)
+    return parser
+
+
+def main() -> int:
+    parser = arguments("bench.gaps", __doc__, employees=10_000, seed=4)
     parser.add_argument("--runs", type=int, default=300, help="timed runs of the team query")
     parser.add_argument(
         "--budget",

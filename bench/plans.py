@@ -31,7 +31,6 @@ import asyncio
 import cProfile
 import gc
 import io
-import os
 import pstats
 import random
 import time
@@ -56,11 +55,11 @@ from app.main import create_app
 from app.services import cohorts, learning, plans
 from bench.gaps import (
     CAPABILITIES,
-    DEFAULT_URL,
     LEVELS,
     Loaded,
     Organisation,
     Row,
+    arguments,
     bench_settings,
     generate,
     load,
@@ -354,7 +353,9 @@ class Written:
 
 
 async def empty_plans(raw: asyncpg.Connection) -> None:
-    await raw.execute(f"TRUNCATE {', '.join(PLAN_TABLES)}")
+    # CASCADE: what refers to plans (xAPI statements, ratings, check-in links) is empty here,
+    # and TRUNCATE refuses a referenced table without it.
+    await raw.execute(f"TRUNCATE {', '.join(PLAN_TABLES)} CASCADE")
 
 
 def profile_summary(profile: cProfile.Profile, top: int) -> str:
@@ -561,16 +562,7 @@ async def benchmark(
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.plans", description=__doc__.split("\n")[0]
-    )
-    parser.add_argument(
-        "--url",
-        default=os.environ.get("TANDEM_BENCH_DATABASE_URL", DEFAULT_URL),
-        help="admin URL; a scratch database is created next to it",
-    )
-    parser.add_argument("--employees", type=int, default=5_000)
-    parser.add_argument("--seed", type=int, default=4)
+    parser = arguments("bench.plans", __doc__, employees=5_000, seed=4)
     parser.add_argument("--runs", type=int, default=5, help="timed rounds (after one warm-up)")
     parser.add_argument("--top", type=int, default=12, help="profile lines to print")
     return asyncio.run(run(parser.parse_args()))

@@ -36,7 +36,18 @@ class BulkResult:
         return sum(1 for row in self.rows if row.status is status)
 
     def to_json(self) -> dict:
-        return {"rows": [asdict(row) for row in self.rows]}
+        return {
+            "rows": [
+                {
+                    "index": row.index,
+                    "status": row.status.value,
+                    "id": row.id,
+                    "reference": row.reference,
+                    "errors": [{"field": e.field, "message": e.message} for e in row.errors],
+                }
+                for row in self.rows
+            ]
+        }
 
     @classmethod
     def from_json(cls, document: dict) -> "BulkResult":

@@ -275,8 +275,12 @@ class EmployeeRepository(Protocol):
         reporting lines, so that two changes each harmless alone cannot close a cycle."""
         ...
 
-    async def link_pending_managers(self, tenant_id: uuid.UUID) -> None:
-        """Link every employee whose manager (named by external id) now exists."""
+    async def link_pending_managers(
+        self, tenant_id: uuid.UUID, external_ids: Collection[str] | None = None
+    ) -> None:
+        """Link every employee whose manager (named by external id) now exists; with
+        `external_ids`, only those among them and those waiting for one of them as their
+        manager (what writing those employees can have changed)."""
         ...
 
     async def reporting_links_above(
@@ -297,9 +301,12 @@ class EmployeeRepository(Protocol):
         left out: it names nobody for sure)."""
         ...
 
-    async def statuses_by_external_ids(
+    async def standing_by_external_ids(
         self, tenant_id: uuid.UUID, external_ids: Collection[str]
-    ) -> dict[str, EmployeeStatus]: ...
+    ) -> dict[str, tuple[EmployeeStatus, str | None]]:
+        """Per stored employee among `external_ids`: their status and their manager's
+        external id (the reference as sent while that manager is not yet known)."""
+        ...
 
     async def existing(
         self, tenant_id: uuid.UUID, employee_ids: Collection[uuid.UUID]

@@ -6,7 +6,7 @@ they did not exist. hr_admin and integrations write.
 """
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -241,25 +241,22 @@ async def write_rows(uow: UnitOfWork, actor: Actor, rows: Sequence[EmployeeRow])
             if row.org_unit_key and KEY_PATTERN.match(row.org_unit_key)
         },
     )
-    stored_status = await uow.employees.statuses_by_external_ids(
-        actor.tenant_id, {row.external_id.strip() for row in rows if row.status is None}
+    stored = await uow.employees.standing_by_external_ids(
+        actor.tenant_id, {row.external_id.strip() for row in rows}
     )
     for index, row in enumerate(rows):
-        if row.status is None:
-            row = replace(
-                row,
-                status=stored_status.get(row.external_id.strip(), EmployeeStatus.ACTIVE),
-            )
-        for problem in _profile_of(row, None).problems():
-            checked.fail(index, problem.field, problem.message)
+        known = stored.get(row.external_id.strip())
+        status = row.status or (EmployeeStatus.ACTIVE if known is None else known[0])
+        profile = _profile_of(row, unit_ids.get(row.org_unit_key or ""), status)
+        problems = profile.problems()
         if row.org_unit_key and row.org_unit_key not in unit_ids:
-            checked.fail(index, "org_unit_key", "No org unit has this key.")
-        references: list[FieldError] = []
-        check_reference(row.manager_external_id or "", "manager_external_id", references)
-        for problem in references:
+            problems.append(FieldError("org_unit_key", "No org unit has this key."))
+        if row.manager_external_id:
+            check_reference(row.manager_external_id, "manager_external_id", problems)
+        for problem in problems:
             checked.fail(index, problem.field, problem.message)
-        profiles[index] = _profile_of(row, unit_ids.get(row.org_unit_key or "")).cleaned()
-    await _refuse_cycles(uow, actor, rows, profiles, checked)
+        profiles[index] = profile.cleaned()
+    await _refuse_cycles(uow, actor, rows, profiles, checked, stored)
     valid = [i for i in range(len(rows)) if i not in checked.errors]
     outcomes = await uow.employees.upsert(
         actor.tenant_id,
@@ -503,14 +500,24 @@ async def _refuse_cycles(
     rows: Sequence[EmployeeRow],
     profiles: dict[int, Profile],
     checked: _Rows,
+    stored: Mapping[str, tuple[EmployeeStatus, str | None]],
 ) -> None:
-    """Mark rows whose manager reference would close a reporting cycle."""
+    """Mark rows whose manager reference would close a reporting cycle. The stored lines
+    have none, so a cycle runs through a row whose manager is new: only the chains above
+    those rows' managers are read."""
     proposed = {
         profiles[i].external_id: _blank_to_none(rows[i].manager_external_id)
         for i in range(len(rows))
         if i not in checked.errors
     }
-    referenced = {m for m in proposed.values() if m} | set(proposed)
+    moved = {
+        person: manager
+        for person, manager in proposed.items()
+        if manager is not None and (person not in stored or stored[person][1] != manager)
+    }
+    if not moved:
+        return
+    referenced = set(moved.values()) | set(moved)
     links = await uow.employees.reporting_links_above(actor.tenant_id, referenced)
     on_cycle = find_cycles(links | proposed)
     for index, profile in profiles.items():
@@ -533,7 +540,7 @@ def _refuse_duplicates(values: list[str], field_name: str) -> None:
         )
 
 
-def _profile_of(row: EmployeeRow, org_unit_id: uuid.UUID | None) -> Profile:
+def _profile_of(row: EmployeeRow, org_unit_id: uuid.UUID | None, status: EmployeeStatus) -> Profile:
     return Profile(
         external_id=row.external_id,
         name=row.name,
@@ -542,7 +549,7 @@ def _profile_of(row: EmployeeRow, org_unit_id: uuid.UUID | None) -> Profile:
         job_title=row.job_title,
         job_level=row.job_level,
         location=row.location,
-        status=row.status,
+        status=status,
         hire_date=row.hire_date,
     )
 

@@ -66,7 +66,7 @@ async def ids_by_key(
     table = key_column.table
     rows = await conn.execute(
         sa.select(key_column.label("key"), table.c.id).where(
-            table.c.tenant_id == tenant_id, key_column.in_(set(keys))
+            table.c.tenant_id == tenant_id, one_of(conn, key_column, set(keys))
         )
     )
     return {row.key: row.id for row in rows}
@@ -97,10 +97,11 @@ def search_pattern(text: str) -> str:
 
 
 def one_of(
-    conn: AsyncConnection, column: sa.ColumnElement, values: list[uuid.UUID]
+    conn: AsyncConnection, column: sa.ColumnElement, values: Collection[object]
 ) -> sa.ColumnElement[bool]:
     """column IN values, as one array parameter on PostgreSQL: a whole company is more ids
-    than the 32,767 parameters a statement may carry."""
+    than the 32,767 parameters a statement may carry, and rendering thousands of
+    placeholders on every call costs more than the query."""
     if conn.dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam("members", values, type_=ARRAY(sa.Uuid)))
+        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)

@@ -18,6 +18,7 @@ from app.adapters.db.common import (
     existing_ids,
     ids_by_key,
     insert_for,
+    one_of,
     one_row,
     save_versioned,
 )
@@ -283,14 +284,14 @@ class SqlEmployeeRepository:
         known = await self.ids_by_external_ids(tenant_id, external_ids)
         records = [_upsert_record(tenant_id, row, now) for row in rows]
         if self._conn.dialect.name == "postgresql":
-            written = await self._upsert_postgresql(records)
+            written = await self._upsert_postgresql(tenant_id, records)
             await self._refresh_statistics_if_stale(len(records))
         else:
             written = {}
             for start in range(0, len(records), SQLITE_ROWS_PER_STATEMENT):
                 chunk = records[start : start + SQLITE_ROWS_PER_STATEMENT]
                 written |= await self._upsert_statement(chunk)
-        await self.link_pending_managers(tenant_id)
+        await self.link_pending_managers(tenant_id, external_ids)
         missing = [e for e in external_ids if e not in written and e not in known]
         if missing:
             # Inserted by a concurrent batch after `known` was read: unchanged by this one.
@@ -304,9 +305,12 @@ class SqlEmployeeRepository:
                 outcomes[external_id] = UpsertOutcome(known[external_id], RowStatus.UNCHANGED)
         return outcomes
 
-    async def _upsert_postgresql(self, records: list[dict]) -> dict[str, uuid.UUID]:
+    async def _upsert_postgresql(
+        self, tenant_id: uuid.UUID, records: list[dict]
+    ) -> dict[str, uuid.UUID]:
         # One statement whatever the batch size: each column travels as one array parameter
-        # and unnest() turns the arrays back into rows.
+        # and unnest() turns the arrays back into rows. A manager stored already is linked
+        # as the row is written: linking afterwards writes every row a second time.
         columns = list(records[0])
         arrays = [
             sa.bindparam(
@@ -317,7 +321,17 @@ class SqlEmployeeRepository:
             for name in columns
         ]
         source = sa.func.unnest(*arrays).table_valued(*columns).render_derived()
-        return await self._upsert_statement(None, sa.select(*(source.c[n] for n in columns)))
+        manager = employees.alias("manager")
+        known_manager = (
+            sa.select(manager.c.id)
+            .where(
+                manager.c.tenant_id == tenant_id,
+                manager.c.external_id == source.c.manager_external_id,
+            )
+            .scalar_subquery()
+        )
+        rows = sa.select(*(source.c[n] for n in columns), known_manager.label("manager_id"))
+        return await self._upsert_statement(None, rows)
 
     async def _upsert_statement(
         self, records: list[dict] | None, source: sa.Select | None = None
@@ -333,13 +347,14 @@ class SqlEmployeeRepository:
             index_elements=["tenant_id", "external_id"],
             set_={
                 **{name: excluded[name] for name in compared},
-                # A new manager reference is resolved again by _link_pending_managers.
+                # A new manager reference: the manager found as the row was written, or
+                # none yet (link_pending_managers resolves it when they exist).
                 "manager_id": sa.case(
                     (
                         employees.c.manager_external_id.is_distinct_from(
                             excluded.manager_external_id
                         ),
-                        None,
+                        excluded.manager_id,
                     ),
                     else_=employees.c.manager_id,
                 ),
@@ -380,9 +395,11 @@ class SqlEmployeeRepository:
             .execution_options(**{CROSS_TENANT: True})
         )
 
-    async def link_pending_managers(self, tenant_id: uuid.UUID) -> None:
+    async def link_pending_managers(
+        self, tenant_id: uuid.UUID, external_ids: Collection[str] | None = None
+    ) -> None:
         manager = employees.alias("manager")
-        await self._conn.execute(
+        statement = (
             sa.update(employees)
             .where(
                 employees.c.tenant_id == tenant_id,
@@ -393,6 +410,18 @@ class SqlEmployeeRepository:
             )
             .values(manager_id=manager.c.id, version=employees.c.version + 1)
         )
+        if external_ids is not None:
+            # A batch can link its own people and those waiting for one of them; looking
+            # at every pending reference of a large tenant per batch costs more than the
+            # batch's insert.
+            written = set(external_ids)
+            statement = statement.where(
+                sa.or_(
+                    one_of(self._conn, employees.c.external_id, written),
+                    one_of(self._conn, employees.c.manager_external_id, written),
+                )
+            )
+        await self._conn.execute(statement)
 
     async def reporting_links_above(
         self, tenant_id: uuid.UUID, external_ids: Collection[str]
@@ -401,14 +430,13 @@ class SqlEmployeeRepository:
             return {}
         manager = employees.alias("manager")
 
-        def step(source: sa.FromClause, on: sa.ColumnElement[bool], depth: sa.ColumnElement):
+        def step(source: sa.FromClause, on: sa.ColumnElement[bool]):
             return (
                 sa.select(
                     employees.c.external_id,
                     sa.func.coalesce(manager.c.external_id, employees.c.manager_external_id).label(
                         "manager_external_id"
                     ),
-                    depth.label("depth"),
                 )
                 .select_from(source)
                 .outerjoin(
@@ -420,19 +448,18 @@ class SqlEmployeeRepository:
                 .where(employees.c.tenant_id == tenant_id, on)
             )
 
-        up = step(employees, employees.c.external_id.in_(set(external_ids)), sa.literal(0)).cte(
-            "links_up", recursive=True
-        )
-        up = up.union_all(
+        # UNION, not UNION ALL: people share their managers, and each is walked once (a
+        # batch of 10,000 in a company of 100,000 would otherwise climb 60,000 chains). It
+        # also ends on a stored cycle, as no depth bound is needed for.
+        wanted = one_of(self._conn, employees.c.external_id, set(external_ids))
+        up = step(employees, wanted).cte("links_up", recursive=True)
+        up = up.union(
             step(
                 employees.join(up, employees.c.external_id == up.c.manager_external_id),
-                up.c.depth < MAX_DEPTH,
-                up.c.depth + 1,
+                sa.true(),
             )
         )
-        rows = await self._conn.execute(
-            sa.select(up.c.external_id, up.c.manager_external_id).distinct()
-        )
+        rows = await self._conn.execute(sa.select(up.c.external_id, up.c.manager_external_id))
         return {row.external_id: row.manager_external_id for row in rows}
 
     async def ids_by_external_ids(
@@ -459,18 +486,32 @@ class SqlEmployeeRepository:
             found.setdefault(row.address, []).append(row.id)
         return {email: ids[0] for email, ids in found.items() if len(ids) == 1}
 
-    async def statuses_by_external_ids(
+    async def standing_by_external_ids(
         self, tenant_id: uuid.UUID, external_ids: Collection[str]
-    ) -> dict[str, EmployeeStatus]:
+    ) -> dict[str, tuple[EmployeeStatus, str | None]]:
         if not external_ids:
             return {}
+        manager = employees.alias("manager")
         rows = await self._conn.execute(
-            sa.select(employees.c.external_id, employees.c.status).where(
+            sa.select(
+                employees.c.external_id,
+                employees.c.status,
+                sa.func.coalesce(manager.c.external_id, employees.c.manager_external_id).label(
+                    "manager_external_id"
+                ),
+            )
+            .outerjoin(
+                manager,
+                sa.and_(manager.c.id == employees.c.manager_id, manager.c.tenant_id == tenant_id),
+            )
+            .where(
                 employees.c.tenant_id == tenant_id,
-                employees.c.external_id.in_(set(external_ids)),
+                one_of(self._conn, employees.c.external_id, set(external_ids)),
             )
         )
-        return {row.external_id: EmployeeStatus(row.status) for row in rows}
+        return {
+            row.external_id: (EmployeeStatus(row.status), row.manager_external_id) for row in rows
+        }
 
     async def existing(
         self, tenant_id: uuid.UUID, employee_ids: Collection[uuid.UUID]
