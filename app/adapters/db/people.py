@@ -411,9 +411,8 @@ class SqlEmployeeRepository:
             .values(manager_id=manager.c.id, version=employees.c.version + 1)
         )
         if external_ids is not None:
-            # A batch can link its own people and those waiting for one of them; looking
-            # at every pending reference of a large tenant per batch costs more than the
-            # batch's insert.
+            # Writing a batch can only have made links possible for its own people and for
+            # those waiting for one of them as their manager.
             written = set(external_ids)
             statement = statement.where(
                 sa.or_(
