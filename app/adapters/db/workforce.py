@@ -417,23 +417,20 @@ def _gap_outcomes(tenant_id: uuid.UUID, counted: sa.CTE, served: sa.CTE) -> sa.C
                 assessment_items.c.capability_id == targeted.c.capability_id,
             ),
         )
-        .outerjoin(
-            before,
-            sa.and_(
-                before.c.tenant_id == tenant_id,
-                before.c.assessment_id == counted.c.assessment_id,
-                before.c.capability_id == assessment_items.c.capability_id,
-            ),
-        )
-        .outerjoin(
-            after,
-            sa.and_(
-                after.c.tenant_id == tenant_id,
-                after.c.assessment_id == counted.c.reassessment_id,
-                after.c.capability_id == assessment_items.c.capability_id,
-            ),
-        )
+        .outerjoin(before, _result_in(before, tenant_id, counted.c.assessment_id))
+        .outerjoin(after, _result_in(after, tenant_id, counted.c.reassessment_id))
         .cte("gap_outcomes")
+    )
+
+
+def _result_in(
+    results: sa.FromClause, tenant_id: uuid.UUID, assessment_id: sa.ColumnElement[uuid.UUID]
+) -> sa.ColumnElement[bool]:
+    """The join to an assessment's result in the gap's capability."""
+    return sa.and_(
+        results.c.tenant_id == tenant_id,
+        results.c.assessment_id == assessment_id,
+        results.c.capability_id == assessment_items.c.capability_id,
     )
 
 
