@@ -214,7 +214,9 @@ def test_progress_share_is_a_clamped_monotone_share(baseline, target, value, oth
     assert progress_share(baseline, target, target) == 1.0
     further = progress_share(baseline, target, other)
     assert further is not None
-    towards_target = (other - value) * (target - baseline) >= 0
+    # Compared by sign: the product of two tiny differences underflows to -0.0, which
+    # reads as "towards" when it is away.
+    towards_target = other == value or (other > value) == (target > baseline)
     if towards_target:
         assert further >= share
 
