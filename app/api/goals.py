@@ -104,27 +104,7 @@ class GoalOut(BaseModel):
 
     @classmethod
     def of(cls, goal: Goal) -> "GoalOut":
-        return cls(
-            id=goal.id,
-            level=goal.level,
-            employee_id=goal.employee_id,
-            org_unit_id=goal.org_unit_id,
-            parent_id=goal.parent_id,
-            title=goal.title,
-            description=goal.description,
-            kpi=goal.measure.kpi,
-            unit=goal.measure.unit,
-            baseline=goal.measure.baseline,
-            target=goal.measure.target,
-            current_value=goal.current_value,
-            progress=goal.progress,
-            due_date=goal.due_date,
-            status=goal.status,
-            capability_ids=list(goal.capability_ids),
-            version=goal.version,
-            created_at=goal.created_at,
-            updated_at=goal.updated_at,
-        )
+        return cls(**goal.fields())
 
 
 class GoalPage(PageOut[GoalOut]):

@@ -149,6 +149,30 @@ class Goal:
     def closed(self) -> bool:
         return self.status in CLOSED
 
+    def fields(self) -> dict[str, object]:
+        """The goal flat, as the APIs show it."""
+        return {
+            "id": self.id,
+            "level": self.level,
+            "employee_id": self.employee_id,
+            "org_unit_id": self.org_unit_id,
+            "parent_id": self.parent_id,
+            "title": self.title,
+            "description": self.description,
+            "kpi": self.measure.kpi,
+            "unit": self.measure.unit,
+            "baseline": self.measure.baseline,
+            "target": self.measure.target,
+            "current_value": self.current_value,
+            "progress": self.progress,
+            "due_date": self.due_date,
+            "status": self.status,
+            "capability_ids": list(self.capability_ids),
+            "version": self.version,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
     @classmethod
     def create(
         cls,
