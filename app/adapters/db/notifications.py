@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.adapters.db.common import one_of
 from app.adapters.db.outbox import claim_due, record_outcomes, short
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.tables import assessments, employees, notifications, roles
@@ -26,7 +27,9 @@ class SqlNotificationRepository:
         if not ids:
             return []
         rows = await self._conn.execute(
-            _outgoing().where(notifications.c.id.in_(ids)).execution_options(**{CROSS_TENANT: True})
+            _outgoing()
+            .where(one_of(self._conn, notifications.c.id, ids))
+            .execution_options(**{CROSS_TENANT: True})
         )
         return [_to_outgoing(row) for row in rows]
 

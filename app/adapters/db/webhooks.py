@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.adapters.db.common import delete_row, insert_for, one_row, save_versioned
+from app.adapters.db.common import delete_row, insert_for, one_of, one_row, save_versioned
 from app.adapters.db.outbox import claim_due, record_outcomes, short
 from app.adapters.db.pagination import fetch_page_by_id
 from app.adapters.db.tables import events, webhook_deliveries, webhook_subscriptions
@@ -135,7 +135,7 @@ class SqlWebhookRepository:
                 webhook_subscriptions.c.id == webhook_deliveries.c.subscription_id,
             )
             .join(events, events.c.id == webhook_deliveries.c.event_id)
-            .where(webhook_deliveries.c.id.in_(ids))
+            .where(one_of(self._conn, webhook_deliveries.c.id, ids))
             .execution_options(**{CROSS_TENANT: True})
         )
         found = []
