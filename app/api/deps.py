@@ -14,14 +14,14 @@ from app.services.authentication import authenticate_api_key, authenticate_beare
 from app.services.context import ServiceContext
 
 
-def get_services(request: Request) -> ServiceContext:
+async def get_services(request: Request) -> ServiceContext:
     return request.app.state.services
 
 
 ServicesDep = Annotated[ServiceContext, Depends(get_services)]
 
 
-def get_uow(services: ServicesDep) -> UnitOfWork:
+async def get_uow(services: ServicesDep) -> UnitOfWork:
     return services.uow()
 
 
@@ -62,7 +62,7 @@ async def get_actor(caller: OptionalActorDep) -> Actor:
 ActorDep = Annotated[Actor, Depends(get_actor)]
 
 
-def get_page_request(
+async def get_page_request(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.")
     ] = 50,
@@ -77,7 +77,7 @@ PageDep = Annotated[PageRequest, Depends(get_page_request)]
 IfMatchDep = Annotated[int | None, Depends(expected_version)]
 
 
-def get_idempotency_key(
+async def get_idempotency_key(
     idempotency_key: Annotated[
         str | None,
         Header(

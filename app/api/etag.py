@@ -14,7 +14,7 @@ def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = f'"{version}"'
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(description='The ETag you read (e.g. `"3"`); the write fails with 412 if stale.'),

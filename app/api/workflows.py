@@ -315,7 +315,7 @@ class NotificationPage(PageOut[NotificationOut]):
     pass
 
 
-def _query_page(
+async def _query_page(
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, 1 to {MAX_LIMIT}.")
     ] = 50,
