@@ -4,10 +4,12 @@ measured in the same run and their ratio:
     python -m bench [--url postgresql+asyncpg://postgres@127.0.0.1:5432/test] [--quick]
 
 Runs bench.upsert (issue 9's bulk upsert), bench.gaps (team, tenant and org-unit heat maps),
-bench.cycles (cycle opening and the outbox drain) and bench.plans (plan generation) at their
-full sizes; `--quick` runs each at a tenth of its size or less, a smoke check whose figures
-are not the targets'. Each benchmark runs in its
-own process on its own scratch database, so one's memory and caches do not colour the next.
+bench.cycles (cycle opening and the outbox drain), bench.plans (plan generation),
+bench.heatmap (the 100k tenant heat map and the team heat map under load, served by a real
+API process) and bench.graphql (GraphQL against REST) at their full sizes; `--quick` runs
+each at a tenth of its size or less, a smoke check whose figures are not the targets'. Each
+benchmark runs in its own process on its own scratch database, so one's memory and caches do
+not colour the next.
 Stops at the first benchmark that fails.
 """
 
@@ -24,6 +26,8 @@ SUITE = {
     "gaps": ["--employees", "1000", "--runs", "50", "--no-explain"],
     "cycles": ["--employees", "5000", "--runs", "2"],
     "plans": ["--employees", "500", "--runs", "2"],
+    "heatmap": ["--employees", "10000", "--runs", "3", "--seconds", "3"],
+    "graphql": ["--employees", "2000", "--people", "200", "--runs", "2"],
 }
 
 
