@@ -478,6 +478,22 @@ def bench_settings(db_url: str) -> Settings:
     )
 
 
+@asynccontextmanager
+async def api_client(db_url: str, api_key: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in-process (httpx.ASGITransport, its lifespan running), every call sent with
+    the API key."""
+    app = create_app(bench_settings(db_url))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://bench.test",
+            headers={"Authorization": f"Bearer {api_key}"},
+        ) as client,
+    ):
+        yield client
+
+
 async def run(args: argparse.Namespace) -> int:
     async with scratch_database(args.url) as scratch:
         engine, raw = scratch.engine, scratch.raw

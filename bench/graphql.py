@@ -29,11 +29,10 @@ import httpx
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.main import create_app
 from bench.gaps import (
     Loaded,
+    api_client,
     arguments,
-    bench_settings,
     generate,
     load,
     measure,
@@ -154,17 +153,8 @@ async def run(args: argparse.Namespace) -> int:
             f"data: {len(org.people)} employees, {loaded.level_rows} current levels; loaded in "
             f"{time.perf_counter() - t0:.0f} s; asking for the first {args.people} employees"
         )
-        app = create_app(bench_settings(scratch.db_url))
         statements = Statements()
-        transport = httpx.ASGITransport(app=app)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(
-                transport=transport,
-                base_url="http://bench.test",
-                headers={"Authorization": f"Bearer {loaded.api_key}"},
-            ) as client,
-        ):
+        async with api_client(scratch.db_url, loaded.api_key) as client:
             graphql = await by_graphql(client, args.people)
             rest = await by_rest(client, args.people)
             if graphql != rest:

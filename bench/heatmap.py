@@ -54,7 +54,6 @@ from sqlalchemy.engine import make_url
 from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from app.domain.identity import Actor, Role
 from app.domain.views import GroupBy, Grouping
-from app.main import create_app
 from app.services import gaps
 from app.services.authentication import authenticate_api_key
 from bench.cycles import employee_writes_in_chunks
@@ -64,8 +63,8 @@ from bench.gaps import (
     Loaded,
     SqlCapture,
     Timing,
+    api_client,
     arguments,
-    bench_settings,
     generate,
     load,
     print_machine,
@@ -373,16 +372,7 @@ async def team_breakdown(
 ) -> dict[str, float]:
     """The team request's Python CPU, in-process: the whole request (httpx.ASGITransport),
     an authenticated request doing little (one role), the API-key check, the service."""
-    app = create_app(bench_settings(db_url))
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=transport,
-            base_url="http://bench.test",
-            headers={"Authorization": f"Bearer {api_key}"},
-        ) as client,
-    ):
+    async with api_client(db_url, api_key) as client:
         return await cpu_per_call(
             {
                 "GET /v1/gaps (team), whole request": lambda: client.get(gaps_target(team)),
