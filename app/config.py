@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
+    max_request_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted, in bytes; a larger one gets 413.",
+    )
     graphql_max_depth: int = Field(12, ge=1)
     graphql_max_tokens: int = Field(2000, ge=1)
     graphql_max_aliases: int = Field(15, ge=1)

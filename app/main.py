@@ -43,7 +43,7 @@ from app.api import (
     xapi,
 )
 from app.api.deps import OptionalActorDep, ServicesDep
-from app.api.middleware import HttpMetrics, RequestContextMiddleware
+from app.api.middleware import BodySizeLimitMiddleware, HttpMetrics, RequestContextMiddleware
 from app.api.problems import install_problem_handlers, install_problem_openapi
 from app.api.scim import routes as scim
 from app.config import Settings
@@ -182,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics_registry = registry
     paths = (getattr(route, "path", None) for route in app.routes)
     static_paths = frozenset({path for path in paths if path and "{" not in path} | {GRAPHQL_PATH})
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(
         RequestContextMiddleware, metrics=HttpMetrics(registry), static_paths=static_paths
     )

@@ -1,4 +1,5 @@
-"""Request context as plain ASGI middleware: request id, access log line, Prometheus metrics."""
+"""Plain ASGI middleware: the request context (request id, access log line, Prometheus
+metrics) and the request body limit."""
 
 import logging
 import re
@@ -8,7 +9,7 @@ import uuid
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.problems import internal_error_body
+from app.api.problems import BodyTooLarge, internal_error_body, problem_body
 from app.observability import request_id_var
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -69,18 +70,7 @@ class RequestContextMiddleware:
             logger.exception("Unhandled error", extra={"path": scope["path"]})
             if started_response:
                 raise
-            body = internal_error_body(scope["path"], request_id)
-            await send_with_id(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [
-                        (b"content-type", b"application/problem+json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await send_problem(send_with_id, 500, internal_error_body(scope["path"]))
         finally:
             elapsed = time.perf_counter() - started
             route = self._route_template(scope)
@@ -103,6 +93,62 @@ class RequestContextMiddleware:
         if template := getattr(scope.get("route"), "path", None):
             return template
         return scope["path"] if scope["path"] in self.static_paths else "unmatched"
+
+
+class BodySizeLimitMiddleware:
+    """Refuses a request body over `max_bytes` with 413: unread when its Content-Length says
+    so, or as soon as a streamed body passes the limit, so that no handler ever holds more
+    than the limit in memory. Inside RequestContextMiddleware, so the refusal carries the
+    request id and is logged and counted like any response."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            detail = BodyTooLarge(self.max_bytes).detail
+            await send_problem(
+                send, 413, problem_body(413, "content_too_large", detail, scope["path"])
+            )
+            return
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        await self.app(scope, receive_within_limit, send)
+
+
+async def send_problem(send: Send, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
 
 
 def _incoming_request_id(scope: Scope) -> str | None:

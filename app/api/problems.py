@@ -40,6 +40,7 @@ _TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     412: "Precondition failed",
+    413: "Content too large",
     415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many requests",
@@ -141,16 +142,32 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> JSONRe
     return problem_response(error.status_code, code, detail, request, headers=error.headers)
 
 
-def internal_error_body(path: str, request_id: str) -> bytes:
+def problem_body(status: int, code: str, detail: str, path: str) -> bytes:
+    """A problem document for middleware, which has no Request to build a response from."""
     problem = Problem(
-        type=f"{PROBLEM_TYPE_BASE}internal_error",
-        title=_TITLES[500],
-        status=500,
-        detail="Something went wrong on our side; quote the request id.",
+        type=f"{PROBLEM_TYPE_BASE}{code}",
+        title=_TITLES[status],
+        status=status,
+        detail=detail,
         instance=path,
-        request_id=request_id,
+        request_id=request_id_var.get(),
     )
     return problem.model_dump_json(exclude_none=True).encode()
+
+
+def internal_error_body(path: str) -> bytes:
+    return problem_body(
+        500, "internal_error", "Something went wrong on our side; quote the request id.", path
+    )
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """A request body past the configured limit. An HTTPException, so that the framework
+    hands it on as it is (it turns other errors met while reading a body into a 400) and it
+    is served as a problem like any other."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"Send at most {limit} bytes in one request.")
 
 
 def install_problem_handlers(app: FastAPI) -> None:
