@@ -18,7 +18,12 @@ _FIELDS = (
     ("day of week", 0, 7, _WEEKDAYS),
 )
 SEARCH_YEARS = 5
-"""An expression with no time in this many years (say 30 February) is refused as never firing."""
+"""next_after looks this many years ahead."""
+_CYCLE_START = date(2000, 1, 1)
+_CYCLE_DAYS = (date(2028, 1, 1) - _CYCLE_START).days
+"""Every (month, day, weekday) the calendar has falls within these 28 years, 29 February on
+each weekday included (its seven leap years put it on all seven). An expression matching no
+day in them (say 30 February) never fires."""
 
 
 class CronError(ValueError):
@@ -58,7 +63,7 @@ class Cron:
             any_day=parts[2].startswith("*"),
             any_weekday=parts[4].startswith("*"),
         )
-        if cron.next_after(datetime(2000, 1, 1, tzinfo=UTC), UTC) is None:
+        if not any(cron.matches_day(_CYCLE_START + timedelta(n)) for n in range(_CYCLE_DAYS)):
             raise CronError("The expression names no date that exists.")
         return cron
 

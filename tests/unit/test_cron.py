@@ -105,6 +105,9 @@ MOMENTS = st.datetimes(
 @example(expression="0 0 30 2 1", moment=at(2026, 1, 1))  # OR: Mondays in February
 @example(expression="*/15 9-17/2 * jan-jun/2 MON-FRI", moment=at(2026, 3, 2, 9, 15))
 @example(expression="59 23 31 12 0-7/7", moment=at(2040, 12, 31, 23, 59))
+# 11 December on a Sunday or Friday: none from 2000 to 2004, so a five-year search from 2000
+# once refused it as never firing, though 2005-12-11 is a Sunday.
+@example(expression="* * 11 12 */5", moment=at(2000, 12, 18))
 def test_next_after_agrees_with_cronsim(expression, moment):
     try:
         theirs = next(CronSim(expression, moment))
