@@ -68,7 +68,7 @@ class ApiKeyCreated(ApiKeyOut):
     status_code=201,
     response_model=ApiKeyCreated,
     summary="Create an API key",
-    responses=problem_responses(422),
+    responses=problem_responses(404, 422),
 )
 async def create_api_key(
     body: ApiKeyCreate, uow: UowDep, actor: ActorDep, response: Response

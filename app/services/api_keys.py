@@ -20,7 +20,8 @@ async def create_api_key(
     employee_id: uuid.UUID | None = None,
     expires_at: datetime | None = None,
 ) -> IssuedApiKey:
-    """Issue a key in the caller's tenant. Raises Forbidden (not hr_admin), InvalidInput."""
+    """Issue a key in the caller's tenant, speaking for one of its employees if given. Raises
+    Forbidden (not hr_admin), InvalidInput, NotFound (the employee)."""
     actor.require_any(Role.HR_ADMIN)
     issued = issue_api_key(
         actor.tenant_id,
@@ -31,6 +32,10 @@ async def create_api_key(
         expires_at=expires_at,
     )
     async with uow:
+        if employee_id is not None and not await uow.employees.existing(
+            actor.tenant_id, [employee_id]
+        ):
+            raise NotFound("Employee", employee_id)
         await uow.api_keys.add(issued.key)
         await uow.commit()
     return issued

@@ -93,3 +93,15 @@ async def published_catalogue(client, admin) -> dict:
     )
     capabilities = {c["key"]: c["id"] for c in listed.json()["data"]}
     return {"scale": scale.json()["id"], "framework": framework_id, **capabilities}
+
+
+async def key_for(client, admin, role, employee_id=None) -> dict[str, str]:
+    """Headers carrying a new API key of the admin's tenant with one role, optionally speaking
+    for an employee."""
+    response = await client.post(
+        "/v1/api-keys",
+        json={"name": role, "roles": [role], "employee_id": employee_id},
+        headers=auth(admin),
+    )
+    assert response.status_code == 201, response.text
+    return {"X-API-Key": response.json()["key"]}

@@ -6,7 +6,13 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from tests.integration.helpers import assert_problem, auth, fields_of, published_catalogue
+from tests.integration.helpers import (
+    assert_problem,
+    auth,
+    fields_of,
+    key_for,
+    published_catalogue,
+)
 
 
 async def make_unit(client, admin, key, parent=None):
@@ -27,15 +33,6 @@ async def make_employee(client, admin, external_id, **fields):
     )
     assert response.status_code == 201, response.text
     return response.json()
-
-
-async def key_for(client, admin, role, employee_id=None):
-    response = await client.post(
-        "/v1/api-keys",
-        json={"name": role, "roles": [role], "employee_id": employee_id},
-        headers=auth(admin),
-    )
-    return {"X-API-Key": response.json()["key"]}
 
 
 @contextmanager

@@ -7,18 +7,14 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from app.adapters.db.tables import assessments, current_levels, employees
-from tests.integration.helpers import assert_problem, auth, fields_of, published_catalogue
+from tests.integration.helpers import (
+    assert_problem,
+    auth,
+    fields_of,
+    key_for,
+    published_catalogue,
+)
 from tests.integration.test_people_rest import counted_statements
-
-
-async def key_for(client, admin, role, employee_id=None):
-    response = await client.post(
-        "/v1/api-keys",
-        json={"name": role, "roles": [role], "employee_id": employee_id},
-        headers=auth(admin),
-    )
-    assert response.status_code == 201, response.text
-    return {"X-API-Key": response.json()["key"]}
 
 
 async def upserted_ids(engine, tenant_id, external_ids) -> list[uuid.UUID]:
