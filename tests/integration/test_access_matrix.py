@@ -14,11 +14,13 @@ import httpx
 import jwt
 import pytest
 import sqlalchemy as sa
+from graphql import GraphQLField, get_named_type, is_leaf_type
+from graphql import build_schema as build_graphql_schema
 
 from app.adapters.db.tables import metadata, tenants
 from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from app.domain.identity import Role
-from app.main import openapi_document
+from app.main import graphql_sdl, openapi_document
 from app.services.tenants import create_tenant
 from tests.conftest import JWT_SECRET, auth
 from tests.integration.test_plans import assess, small_org
@@ -524,8 +526,7 @@ async def digest(engine, tenant_id: uuid.UUID) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-async def tenants_and_world(app, engine):
+async def _tenants_and_world(app, engine):
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://tandem.test") as client:
         factory = SqlUnitOfWorkFactory(engine)
@@ -540,6 +541,11 @@ async def tenants_and_world(app, engine):
             )
         ).json()["rows"]
         yield client, admin, other, world, stranger["id"]
+
+
+# The role checks change what they call, so REST and GraphQL each get a world of their own.
+rest_world = pytest.fixture(scope="module")(_tenants_and_world)
+graphql_world = pytest.fixture(scope="module")(_tenants_and_world)
 
 
 async def call(client, method, path, world, headers, requests):
@@ -558,8 +564,8 @@ def test_every_operation_has_an_access_decision(app):
     )
 
 
-async def test_every_operation_but_health_needs_credentials(app, tenants_and_world):
-    client, _, _, world, _ = tenants_and_world
+async def test_every_operation_but_health_needs_credentials(app, rest_world):
+    client, _, _, world, _ = rest_world
     requests = bodies(world)
     for method, path in operations(app):
         response = await call(client, method, path, world, {}, requests)
@@ -573,9 +579,9 @@ async def test_every_operation_but_health_needs_credentials(app, tenants_and_wor
 
 
 async def test_another_tenant_finds_none_of_this_tenants_ids_and_changes_nothing(
-    app, engine, tenants_and_world
+    app, engine, rest_world
 ):
-    client, admin, other, world, stranger = tenants_and_world
+    client, admin, other, world, stranger = rest_world
     requests = bodies(world)
     away = credentials(other.tenant.id, stranger, stranger)
     ours = {value for value in world.values() if _is_uuid(value)}
@@ -603,8 +609,8 @@ async def test_another_tenant_finds_none_of_this_tenants_ids_and_changes_nothing
         assert not referring, (name, referring)
 
 
-async def test_each_role_is_allowed_exactly_what_the_product_decides(app, tenants_and_world):
-    client, admin, _, world, _ = tenants_and_world
+async def test_each_role_is_allowed_exactly_what_the_product_decides(app, rest_world):
+    client, admin, _, world, _ = rest_world
     requests = bodies(world)
     home = credentials(admin.tenant.id, world["a"], world["m"])
     allowed: dict[str, frozenset[Role]] = {}
@@ -629,7 +635,14 @@ async def test_each_role_is_allowed_exactly_what_the_product_decides(app, tenant
             assert answers == {REFUSED[op]}, (op, statuses)
         else:
             assert any(200 <= code < 300 for code in answers), (op, statuses)
-    assert allowed == ACCESS
+    wrong = {
+        op: (_names(got), _names(ACCESS[op])) for op, got in allowed.items() if got != ACCESS[op]
+    }
+    assert not wrong, "allowed vs decided: " + repr(wrong)
+
+
+def _names(roles: frozenset[Role]) -> list[str]:
+    return sorted(role.value for role in roles)
 
 
 def _is_uuid(value: str) -> bool:
@@ -638,3 +651,393 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def graphql_calls(w: dict[str, str]) -> dict[str, tuple[str, dict]]:
+    """Each query and mutation field: the REST operation it shares a use case with (so the
+    same roles must be allowed) and well-formed arguments naming the world's data."""
+    levels = [{"code": c, "label": c} for c in ("low", "mid", "high")]
+    definition = {
+        "target": {"kind": "cohort", "ids": [w["cohort_id"]]},
+        "triggers": [{"type": "schedule", "cron": "0 9 2 * *"}],
+        "steps": [{"id": "assess", "type": "open_assessment", "due_in_days": 14}],
+    }
+    item = {
+        "title": "Negotiation basics",
+        "kind": "COURSE",
+        "targets": [{"capabilityId": w["capability_id"], "fromLevel": 1, "toLevel": 2}],
+    }
+    requirements = [{"capabilityId": w["capability_id"], "requiredLevel": 3}]
+    csv = (
+        "group_key,group_name,group_description,group_parent_key,capability_key,"
+        "capability_name,capability_type,capability_description,scale_key,level,indicator\n"
+        ",,,,k,K,skill,,core,1,Does it with help\n"
+    )
+    content = {
+        "groups": [],
+        "capabilities": [{"key": "k", "name": "K", "type": "SKILL", "scaleKey": "core"}],
+    }
+    team = {"groupBy": "TEAM", "ids": [w["m"]]}
+    due = (TODAY + timedelta(days=30)).isoformat()
+    return {
+        "viewer": ("GET /v1/me", {}),
+        "apiKeys": ("GET /v1/api-keys", {}),
+        "apiKey": ("GET /v1/api-keys/{key_id}", {"id": w["key_id"]}),
+        "scales": ("GET /v1/scales", {}),
+        "scale": ("GET /v1/scales/{scale_id}", {"id": w["scale_id"]}),
+        "frameworks": ("GET /v1/frameworks", {}),
+        "framework": ("GET /v1/frameworks/{framework_id}", {"id": w["framework_id"]}),
+        "frameworkDiff": (
+            "GET /v1/frameworks/{framework_id}/diff",
+            {"frameworkId": w["framework_id"], "old": 1, "new": 2},
+        ),
+        "capabilities": ("GET /v1/capabilities", {}),
+        "capability": ("GET /v1/capabilities/{capability_id}", {"id": w["capability_id"]}),
+        "roles": ("GET /v1/roles", {}),
+        "role": ("GET /v1/roles/{role_id}", {"id": w["role_id"]}),
+        "orgUnits": ("GET /v1/org-units", {}),
+        "orgUnit": ("GET /v1/org-units/{unit_id}", {"id": w["unit_id"]}),
+        "employees": ("GET /v1/employees", {}),
+        "employee": ("GET /v1/employees/{employee_id}", {"id": w["employee_id"]}),
+        "cohorts": ("GET /v1/cohorts", {}),
+        "cohort": ("GET /v1/cohorts/{cohort_id}", {"id": w["cohort_id"]}),
+        "assessmentPolicy": ("GET /v1/assessment-policy", {}),
+        "assessments": ("GET /v1/assessments", {}),
+        "assessment": ("GET /v1/assessments/{assessment_id}", {"id": w["assessment_id"]}),
+        "myRatings": (
+            "GET /v1/assessments/{assessment_id}/ratings",
+            {"assessmentId": w["assessment_id"]},
+        ),
+        "gaps": ("GET /v1/gaps", team),
+        "learningItems": ("GET /v1/learning-items", {}),
+        "learningItem": ("GET /v1/learning-items/{item_id}", {"id": w["item_id"]}),
+        "developmentPlans": ("GET /v1/development-plans", {}),
+        "developmentPlan": ("GET /v1/development-plans/{plan_id}", {"id": w["plan_id"]}),
+        "learningFeedback": (
+            "GET /v1/development-plans/{plan_id}/items/{learning_item_id}/feedback",
+            {"planId": w["plan_id"], "learningItemId": w["learning_item_id"]},
+        ),
+        "planPolicy": ("GET /v1/plan-policy", {}),
+        "trainingNeeds": ("GET /v1/training-needs", team),
+        "checkinTemplates": ("GET /v1/checkin-templates", {}),
+        "checkinTemplate": (
+            "GET /v1/checkin-templates/{template_id}",
+            {"id": w["template_id"]},
+        ),
+        "checkins": ("GET /v1/checkins", {}),
+        "checkin": ("GET /v1/checkins/{checkin_id}", {"id": w["checkin_id"]}),
+        "goals": ("GET /v1/goals", {}),
+        "goal": ("GET /v1/goals/{goal_id}", {"id": w["goal_id"]}),
+        "goalAlignment": ("GET /v1/goals/{goal_id}/alignment", {"id": w["goal_id"]}),
+        "recognitions": ("GET /v1/recognitions", {}),
+        "capabilityMaturity": ("GET /v1/reports/capability-maturity", {}),
+        "successionBench": ("GET /v1/reports/succession-bench", {}),
+        "learningImpact": ("GET /v1/reports/learning-impact", {"by": "LEARNING_ITEM"}),
+        "workflow": ("GET /v1/workflows/{workflow_id}", {"id": w["workflow_id"]}),
+        "workflows": ("GET /v1/workflows", {}),
+        "workflowRuns": (
+            "GET /v1/workflows/{workflow_id}/runs",
+            {"workflowId": w["workflow_id"]},
+        ),
+        "workflowDryRun": ("POST /v1/workflows/{workflow_id}:dry-run", {"id": w["workflow_id"]}),
+        "notifications": ("GET /v1/notifications", {}),
+        "webhookSubscription": (
+            "GET /v1/webhook-subscriptions/{subscription_id}",
+            {"id": w["subscription_id"]},
+        ),
+        "webhookSubscriptions": ("GET /v1/webhook-subscriptions", {}),
+        "webhookDeliveries": (
+            "GET /v1/webhook-subscriptions/{subscription_id}/deliveries",
+            {"subscriptionId": w["subscription_id"]},
+        ),
+        "createApiKey": (
+            "POST /v1/api-keys",
+            {"input": {"name": "k", "roles": ["EMPLOYEE"], "employeeId": w["a"]}},
+        ),
+        "revokeApiKey": ("POST /v1/api-keys/{key_id}:revoke", {"id": w["key_id"]}),
+        "createScale": ("POST /v1/scales", {"key": "s2", "input": {"name": "S", "levels": levels}}),
+        "updateScale": (
+            "PUT /v1/scales/{scale_id}",
+            {"id": w["scale_id"], "input": {"name": "S", "levels": levels}},
+        ),
+        "createFramework": ("POST /v1/frameworks", {"key": "f2", "name": "F"}),
+        "importFrameworkCsv": ("POST /v1/frameworks:import", {"key": "c", "name": "C", "csv": csv}),
+        "renameFramework": (
+            "PATCH /v1/frameworks/{framework_id}",
+            {"id": w["framework_id"], "name": "Renamed"},
+        ),
+        "replaceDraft": (
+            "PUT /v1/frameworks/{framework_id}/versions/{number}",
+            {"frameworkId": w["framework_id"], "number": 2, "content": content},
+        ),
+        "startDraft": (
+            "POST /v1/frameworks/{framework_id}/versions",
+            {"frameworkId": w["framework_id"]},
+        ),
+        "publishVersion": (
+            "POST /v1/frameworks/{framework_id}/versions/{number}:publish",
+            {"frameworkId": w["framework_id"], "number": 2},
+        ),
+        "retireVersion": (
+            "POST /v1/frameworks/{framework_id}/versions/{number}:retire",
+            {"frameworkId": w["framework_id"], "number": 2},
+        ),
+        "createRole": (
+            "POST /v1/roles",
+            {"key": "r2", "input": {"name": "R", "requirements": requirements}},
+        ),
+        "updateRole": (
+            "PUT /v1/roles/{role_id}",
+            {"id": w["role_id"], "input": {"name": "Seller", "requirements": requirements}},
+        ),
+        "deleteScale": ("DELETE /v1/scales/{scale_id}", {"id": w["scale_id"]}),
+        "deleteRole": ("DELETE /v1/roles/{role_id}", {"id": w["role_id"]}),
+        "createOrgUnit": (
+            "POST /v1/org-units",
+            {"key": "u2", "name": "U", "parentId": w["unit_id"]},
+        ),
+        "updateOrgUnit": ("PATCH /v1/org-units/{unit_id}", {"id": w["unit_id"], "name": "Eu"}),
+        "createEmployee": (
+            "POST /v1/employees",
+            {"input": {"externalId": "z", "name": "Z", "managerId": w["m"]}},
+        ),
+        "updateEmployee": (
+            "PATCH /v1/employees/{employee_id}",
+            {"id": w["employee_id"], "changes": {"jobTitle": "Account executive"}},
+        ),
+        "upsertEmployees": (
+            "POST /v1/employees:bulk",
+            {"rows": [{"externalId": "a", "name": "A", "managerExternalId": "m"}]},
+        ),
+        "assignRoles": (
+            "POST /v1/role-assignments:bulk",
+            {"rows": [{"employeeId": w["a"], "roleKey": "seller"}]},
+        ),
+        "createCohort": ("POST /v1/cohorts", {"key": "c2", "name": "C"}),
+        "updateCohort": ("PUT /v1/cohorts/{cohort_id}", {"id": w["cohort_id"], "name": "Pilot"}),
+        "changeCohortMembers": (
+            "POST /v1/cohorts/{cohort_id}/members",
+            {"id": w["cohort_id"], "add": [w["a"]]},
+        ),
+        "deleteOrgUnit": ("DELETE /v1/org-units/{unit_id}", {"id": w["unit_id"]}),
+        "deleteCohort": ("DELETE /v1/cohorts/{cohort_id}", {"id": w["cohort_id"]}),
+        "setAssessmentPolicy": ("PUT /v1/assessment-policy", {"method": "MANAGER_DECIDES"}),
+        "createAssessment": ("POST /v1/assessments", {"input": {"employeeId": w["a"]}}),
+        "openAssessment": (
+            "POST /v1/assessments/{assessment_id}:open",
+            {"id": w["assessment_id"]},
+        ),
+        "cancelAssessment": (
+            "POST /v1/assessments/{assessment_id}:cancel",
+            {"id": w["assessment_id"]},
+        ),
+        "rate": (
+            "PUT /v1/assessments/{assessment_id}/ratings",
+            {
+                "assessmentId": w["assessment_id"],
+                "ratings": [{"capabilityId": w["capability_id"], "level": 2}],
+            },
+        ),
+        "finaliseAssessment": (
+            "POST /v1/assessments/{assessment_id}:finalise",
+            {"id": w["assessment_id"]},
+        ),
+        "createLearningItem": ("POST /v1/learning-items", {"input": item}),
+        "updateLearningItem": (
+            "PUT /v1/learning-items/{item_id}",
+            {"id": w["item_id"], "input": item},
+        ),
+        "rateLearning": (
+            "PUT /v1/development-plans/{plan_id}/items/{learning_item_id}/feedback",
+            {"planId": w["plan_id"], "learningItemId": w["learning_item_id"], "rating": 4},
+        ),
+        "generatePlans": ("POST /v1/development-plans:generate", {"employeeIds": [w["a"]]}),
+        "activatePlan": ("POST /v1/development-plans/{plan_id}:activate", {"id": w["plan_id"]}),
+        "cancelPlan": ("POST /v1/development-plans/{plan_id}:cancel", {"id": w["plan_id"]}),
+        "reschedulePlan": (
+            "PATCH /v1/development-plans/{plan_id}",
+            {"id": w["plan_id"], "dueDate": due},
+        ),
+        "updatePlanItem": (
+            "PATCH /v1/development-plans/{plan_id}/items/{learning_item_id}",
+            {
+                "planId": w["plan_id"],
+                "learningItemId": w["learning_item_id"],
+                "status": "IN_PROGRESS",
+            },
+        ),
+        "reportCompletions": (
+            "POST /v1/learning-completions",
+            {
+                "completions": [
+                    {
+                        "completionId": "c-1",
+                        "employeeId": w["a"],
+                        "learningItemId": w["item_id"],
+                    }
+                ]
+            },
+        ),
+        "setPlanPolicy": ("PUT /v1/plan-policy", {"dueInDays": 60}),
+        "createCheckinTemplate": (
+            "POST /v1/checkin-templates",
+            {"input": {"name": "Weekly", "questions": QUESTIONS}},
+        ),
+        "updateCheckinTemplate": (
+            "PATCH /v1/checkin-templates/{template_id}",
+            {"id": w["template_id"], "changes": {"name": "Monthly check-in"}},
+        ),
+        "logCheckin": (
+            "POST /v1/checkins",
+            {
+                "input": {
+                    "employeeId": w["a"],
+                    "templateId": w["template_id"],
+                    "heldOn": TODAY.isoformat(),
+                    "answers": [{"key": "went_well", "employeeAnswer": "More renewals"}],
+                    "goalIds": [w["goal_id"]],
+                }
+            },
+        ),
+        "createGoal": ("POST /v1/goals", {"input": {"title": "Coach", "employeeId": w["a"]}}),
+        "updateGoal": (
+            "PATCH /v1/goals/{goal_id}",
+            {"id": w["goal_id"], "changes": {"title": "Close three renewals"}},
+        ),
+        "recordGoalProgress": (
+            "POST /v1/goals/{goal_id}/progress",
+            {"id": w["goal_id"], "value": 1},
+        ),
+        "recognise": (
+            "POST /v1/recognitions",
+            {"employeeId": w["user_id"], "message": "Thanks"},
+        ),
+        "defineWorkflow": (
+            "POST /v1/workflows",
+            {"input": {"key": "w2", "name": "W", "definition": definition}},
+        ),
+        "redefineWorkflow": (
+            "PUT /v1/workflows/{workflow_id}",
+            {"id": w["workflow_id"], "input": {"name": "Loop", "definition": definition}},
+        ),
+        "pauseWorkflow": ("POST /v1/workflows/{workflow_id}:pause", {"id": w["workflow_id"]}),
+        "resumeWorkflow": ("POST /v1/workflows/{workflow_id}:resume", {"id": w["workflow_id"]}),
+        "createWebhookSubscription": (
+            "POST /v1/webhook-subscriptions",
+            {"input": {"url": "https://hooks.example.com/other"}},
+        ),
+        "updateWebhookSubscription": (
+            "PUT /v1/webhook-subscriptions/{subscription_id}",
+            {
+                "id": w["subscription_id"],
+                "input": {"url": "https://hooks.example.com/moved", "active": True},
+            },
+        ),
+        "rotateWebhookSecret": (
+            "POST /v1/webhook-subscriptions/{subscription_id}:rotate-secret",
+            {"id": w["subscription_id"]},
+        ),
+        "deleteWebhookSubscription": (
+            "DELETE /v1/webhook-subscriptions/{subscription_id}",
+            {"id": w["subscription_id"]},
+        ),
+    }
+
+
+def graphql_fields() -> list[tuple[str, str, GraphQLField]]:
+    """(operation type, name, field) of every query and mutation, destructive ones last."""
+    schema = build_graphql_schema(graphql_sdl())
+    found = [
+        (kind, name, field)
+        for kind, root in (("query", schema.query_type), ("mutation", schema.mutation_type))
+        for name, field in root.fields.items()
+    ]
+    last = ("delete", "revoke", "retire", "cancel")
+    return sorted(found, key=lambda entry: entry[1].startswith(last))
+
+
+def graphql_document(kind: str, name: str, field: GraphQLField, arguments: dict) -> str:
+    declared = ", ".join(f"${arg}: {field.args[arg].type}" for arg in arguments)
+    passed = ", ".join(f"{arg}: ${arg}" for arg in arguments)
+    selection = "" if is_leaf_type(get_named_type(field.type)) else " { __typename }"
+    return (
+        f"{kind}{f'({declared})' if declared else ''} "
+        f"{{ {name}{f'({passed})' if passed else ''}{selection} }}"
+    )
+
+
+async def graphql_call(client, kind, name, field, arguments, headers) -> tuple[str, dict]:
+    """The outcome of one field: OK, or the error's code."""
+    response = await client.post(
+        "/graphql",
+        json={"query": graphql_document(kind, name, field, arguments), "variables": arguments},
+        headers=headers,
+    )
+    if response.status_code == 401:  # no credentials: refused before any field resolves
+        return "UNAUTHENTICATED", response.json()
+    assert response.status_code == 200, (name, response.status_code, response.text)
+    body = response.json()
+    errors = body.get("errors") or []
+    code = errors[0]["extensions"]["code"] if errors else "OK"
+    assert code not in {"BAD_USER_INPUT", "INTERNAL_ERROR"}, (name, body)
+    return code, body
+
+
+async def test_every_graphql_field_shares_a_use_case_with_a_rest_operation(graphql_world):
+    calls = graphql_calls(graphql_world[3])
+    assert sorted(name for _, name, _ in graphql_fields()) == sorted(calls), (
+        "add the field to graphql_calls with its REST twin"
+    )
+    assert {op for op, _ in calls.values()} <= set(ACCESS)
+
+
+async def test_graphql_fields_need_credentials_and_find_nothing_of_another_tenant(
+    engine, graphql_world
+):
+    client, admin, other, world, stranger = graphql_world
+    calls = graphql_calls(world)
+    away = credentials(other.tenant.id, stranger, stranger)
+    ours = {value for value in world.values() if _is_uuid(value)}
+    before = await digest(engine, admin.tenant.id)
+    for kind, name, field in graphql_fields():
+        op, arguments = calls[name]
+        code, _ = await graphql_call(client, kind, name, field, arguments, {})
+        assert code == "UNAUTHENTICATED", name
+        for role, headers in away.items():
+            code, body = await graphql_call(client, kind, name, field, arguments, headers)
+            sent = json.dumps(arguments)
+            if names_tenant_data(op.split()[1]):  # what REST names in its path
+                assert code in {"NOT_FOUND", "FORBIDDEN"}, (name, role.value, body)
+            text = json.dumps(body)
+            assert not {v for v in ours if v in text and v not in sent}, (name, body)
+        assert await digest(engine, admin.tenant.id) == before, name
+    for table, rows in (await rows_of(engine, other.tenant.id)).items():
+        assert not [row for row in rows if any(value in row for value in ours)], table
+
+
+async def test_graphql_allows_each_role_what_its_rest_twin_allows(graphql_world):
+    client, admin, _, world, _ = graphql_world
+    calls = graphql_calls(world)
+    home = credentials(admin.tenant.id, world["a"], world["m"])
+    allowed = {}
+    for kind, name, field in graphql_fields():
+        op, arguments = calls[name]
+        codes = {}
+        for role in ROLES:
+            codes[role], _ = await graphql_call(client, kind, name, field, arguments, home[role])
+        deleted = name.startswith("delete") and "OK" in codes.values()
+        allowed[name] = frozenset(
+            role
+            for role, code in codes.items()
+            if code != "FORBIDDEN"
+            and not ((op, role) in HIDDEN and code == "NOT_FOUND")
+            and not (code == "NOT_FOUND" and not deleted and names_tenant_data(op.split()[1]))
+        )
+        assert "UNAUTHENTICATED" not in codes.values(), (name, codes)
+    decided = {name: ACCESS[op] for name, (op, _) in calls.items()}
+    wrong = {
+        name: (_names(got), _names(decided[name]))
+        for name, got in allowed.items()
+        if got != decided[name]
+    }
+    assert not wrong, "allowed vs decided: " + repr(wrong)
