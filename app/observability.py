@@ -52,5 +52,7 @@ def configure_logging(level: str, log_format: str) -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # aiosqlite logs every call with its parameters at DEBUG, secrets included.
+    logging.getLogger("aiosqlite").setLevel(max(root.level, logging.INFO))
     # Access lines come from Tandem's own middleware, with the request id and route.
     logging.getLogger("uvicorn.access").disabled = True

@@ -9,12 +9,19 @@ from app.domain.ids import new_id
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    # Statement parameters hold secrets (webhook signing secrets, personal data):
+    # hide_parameters keeps them out of SQL logging and out of the text of database errors,
+    # which end up in the log with their traceback.
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
     else:
         engine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            hide_parameters=True,
         )
     install_tenancy_guard(engine.sync_engine)
     return engine
