@@ -48,6 +48,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from app.main import create_app
 
+    try:
+        settings.check_serving()
+    except ValueError as error:
+        print(f"tandem serve: {error}", file=sys.stderr)
+        return 2
     if settings.embedded:
         asyncio.run(_upgrade(settings))
     uvicorn.run(

@@ -4,7 +4,6 @@ The defaults are the embedded mode: a SQLite file in the working directory and t
 running inside the API process, so that `tandem serve` works on a fresh machine.
 """
 
-from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -47,6 +46,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body accepted, in bytes; a larger one gets 413.",
     )
+    rate_limit_per_minute: int = Field(
+        1200,
+        ge=0,
+        description="Requests each credential may make per minute (0: no limit); counted "
+        "in Redis when TANDEM_REDIS_URL is set, else by the one process.",
+    )
     graphql_max_depth: int = Field(12, ge=1)
     graphql_max_tokens: int = Field(2000, ge=1)
     graphql_max_aliases: int = Field(15, ge=1)
@@ -77,7 +82,18 @@ class Settings(BaseSettings):
             raise ValueError("TANDEM_JWT_SECRET must be at least 32 characters.")
         return self
 
-    @cached_property
+    @property
     def embedded(self) -> bool:
         """True when the database is a local SQLite file (the zero-setup mode)."""
         return self.database_url.startswith("sqlite")
+
+    def check_serving(self) -> None:
+        """Raise ValueError if the API must not be served with these settings: outside the
+        embedded mode a deployment names its JWT secret, rather than finding out from its
+        users that bearer tokens are refused."""
+        if not self.embedded and self.jwt_secret is None:
+            raise ValueError(
+                "TANDEM_JWT_SECRET is required with a server database: set at least 32 "
+                "random characters (python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')."
+            )

@@ -16,6 +16,7 @@ from app.adapters.db.engine import DatabaseProbe, create_engine
 from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from app.adapters.notify.email import ConsoleEmailSender, SmtpEmailSender
 from app.adapters.notify.webhooks import HttpxWebhookSender
+from app.adapters.rate_counters import MemoryRateCounter, RedisRateCounter
 from app.adapters.redis import RedisProbe
 from app.adapters.security.jwt import BearerTokensDisabled, JwtVerifier
 from app.api import (
@@ -50,9 +51,11 @@ from app.config import Settings
 from app.domain.errors import Unauthenticated
 from app.domain.notifications import EmailSender
 from app.domain.ports import DependencyProbe, TokenVerifier
+from app.domain.rate_limits import RatePolicy
 from app.graphql.context import GraphQLContext
 from app.graphql.schema import build_schema
 from app.services.context import ServiceContext
+from app.services.rate_limits import RateLimiter
 from app.workers.jobs import CRON_JOBS, SERVICES
 from app.workers.scheduler import InProcessScheduler
 from app.workers.settings import worker_settings
@@ -68,7 +71,10 @@ RFC 9457 `application/problem+json`. Lists are keyset-paginated: pass `next_curs
 
 
 def build_services(
-    settings: Settings, engine: AsyncEngine, http: httpx.AsyncClient
+    settings: Settings,
+    engine: AsyncEngine,
+    http: httpx.AsyncClient,
+    rate_limiter: RateLimiter | None = None,
 ) -> ServiceContext:
     verifier: TokenVerifier = (
         JwtVerifier(
@@ -90,6 +96,7 @@ def build_services(
         api_key_retention_days=settings.api_key_retention_days,
         email=email_sender(settings),
         webhooks=HttpxWebhookSender(http),
+        rate_limiter=rate_limiter,
     )
 
 
@@ -110,13 +117,23 @@ def email_sender(settings: Settings) -> EmailSender:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API; its start-up raises ValueError for settings it must not be served with."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.check_serving()
         engine = create_engine(settings.database_url, pool_size=settings.database_pool_size)
         http = httpx.AsyncClient()
-        services = build_services(settings, engine, http)
+        counter = (
+            RedisRateCounter(settings.redis_url) if settings.redis_url else MemoryRateCounter()
+        )
+        limiter = (
+            RateLimiter(RatePolicy(settings.rate_limit_per_minute), counter)
+            if settings.rate_limit_per_minute
+            else None
+        )
+        services = build_services(settings, engine, http, limiter)
         app.state.services = services
         scheduler = None
         if not settings.redis_url and settings.in_process_scheduler:
@@ -128,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if scheduler is not None:
                 await scheduler.stop(settings.shutdown_grace_seconds)
             await http.aclose()
+            await counter.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -193,7 +211,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Request-ID", "Location", "ETag"],
+            expose_headers=[
+                "X-Request-ID",
+                "Location",
+                "ETag",
+                "RateLimit",
+                "RateLimit-Policy",
+                "Retry-After",
+            ],
         )
     return app
 

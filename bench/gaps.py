@@ -467,10 +467,11 @@ async def scratch_database(admin_url: str) -> AsyncIterator[Scratch]:
 
 
 def bench_settings(db_url: str) -> Settings:
-    """Settings for an app on the scratch database: no Redis, quiet logs."""
+    """Settings for an app on the scratch database: no Redis, no rate limit, quiet logs."""
     return Settings(
         database_url=db_url,
         redis_url=None,
+        rate_limit_per_minute=0,
         jwt_secret=JWT_SECRET,
         log_level="WARNING",
         log_format="json",

@@ -29,14 +29,26 @@ UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
 async def get_optional_actor(
+    request: Request,
     services: ServicesDep,
     authorization: Annotated[
         str | None, Header(description="`Bearer <JWT>` or `Bearer <API key>`.")
     ] = None,
     x_api_key: Annotated[str | None, Header(description="An API key, as an alternative.")] = None,
 ) -> Actor | None:
-    """None when no credentials were sent at all; Unauthenticated when they are not valid.
-    An API key may come as `X-API-Key` or as a bearer token; any other bearer is a JWT."""
+    """None when no credentials were sent at all; Unauthenticated when they are not valid,
+    RateLimited when the credential used its quota. An API key may come as `X-API-Key` or as
+    a bearer token; any other bearer is a JWT."""
+    actor = await _authenticate(services, authorization, x_api_key)
+    if actor is not None and services.rate_limiter is not None:
+        # The middleware puts the verdict in the response's RateLimit headers.
+        request.state.rate_limit = await services.rate_limiter.admit(actor)
+    return actor
+
+
+async def _authenticate(
+    services: ServiceContext, authorization: str | None, x_api_key: str | None
+) -> Actor | None:
     if x_api_key:
         return await authenticate_api_key(services.uow(), presented=x_api_key.strip())
     if not authorization:

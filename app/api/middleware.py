@@ -51,6 +51,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
         started_response = False
+        state = scope.setdefault("state", {})
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, started_response
@@ -59,6 +60,8 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER, request_id.encode()))
+                if verdict := state.get("rate_limit"):
+                    headers += [(k.encode(), v.encode()) for k, v in verdict.headers().items()]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -18,6 +18,7 @@ from app.domain.errors import (
     PreconditionFailed,
     Unauthenticated,
 )
+from app.domain.rate_limits import RateLimited
 from app.observability import request_id_var
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -31,6 +32,7 @@ _STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Unauthenticated: 401,
     Forbidden: 403,
     PreconditionFailed: 412,
+    RateLimited: 429,
 }
 _TITLES = {
     400: "Bad request",
@@ -121,6 +123,8 @@ async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
     if isinstance(error, InvalidInput):
         errors = [FieldError(_located(e.field, request), e.message) for e in error.errors]
     headers = {"WWW-Authenticate": 'Bearer realm="tandem"'} if status == 401 else None
+    if isinstance(error, RateLimited):
+        headers = error.verdict.headers()
     return problem_response(
         status, error.code, error.detail, request, errors=errors, headers=headers
     )
@@ -177,6 +181,24 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 _PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_RATE_LIMITED = {
+    "description": "The credential used its quota for the current window.",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds until the next window.",
+            "schema": {"type": "integer"},
+        },
+        "RateLimit": {
+            "description": "Requests left and seconds to the reset.",
+            "schema": {"type": "string"},
+        },
+        "RateLimit-Policy": {
+            "description": "The quota and its window.",
+            "schema": {"type": "string"},
+        },
+    },
+    "content": _PROBLEM_CONTENT,
+}
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict]:
@@ -206,9 +228,11 @@ def install_problem_openapi(app: FastAPI) -> None:
             schemas["Problem"] = problem
             for operations in document.get("paths", {}).values():
                 for operation in operations.values():
-                    validation = operation.get("responses", {}).get("422")
-                    if validation is not None:
-                        validation["content"] = _PROBLEM_CONTENT
+                    responses = operation.get("responses", {})
+                    if "422" in responses:
+                        responses["422"]["content"] = _PROBLEM_CONTENT
+                    if "401" in responses:  # authenticated, so counted against a rate limit
+                        responses["429"] = _RATE_LIMITED
             app.openapi_schema = document
         return app.openapi_schema
 

@@ -1028,6 +1028,15 @@ class TokenVerifier(Protocol):
     def verify(self, token: str) -> Mapping[str, object]: ...
 
 
+class RateCounter(Protocol):
+    """Counts requests per key and window, shared by every process of the service."""
+
+    async def increment(self, key: str, *, window: int, expires_in: int) -> int:
+        """Add one request to (key, window); return the window's count including it. The
+        count may be forgotten `expires_in` seconds after the window's first request."""
+        ...
+
+
 class DependencyProbe(Protocol):
     """Something the service needs to be ready (the database, Redis)."""
 

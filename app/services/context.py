@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from app.domain.notifications import EmailSender, WebhookSender
 from app.domain.ports import DependencyProbe, TokenVerifier, UnitOfWorkFactory
+from app.services.rate_limits import RateLimiter
 
 
 @dataclass(frozen=True)
@@ -15,3 +16,5 @@ class ServiceContext:
     api_key_retention_days: int
     email: EmailSender
     webhooks: WebhookSender
+    rate_limiter: RateLimiter | None = None
+    """None when requests are not limited (and in the worker, which serves none)."""

@@ -9,9 +9,12 @@ from app.services.tenants import NewTenant
 PROBLEM = "application/problem+json"
 
 
-def tandem(*args, database_url):
-    """Run the `tandem` command against `database_url`, as an operator would."""
+def tandem(*args, database_url, unset=()):
+    """Run the `tandem` command against `database_url`, as an operator would, without the
+    environment variables named in `unset`."""
     environment = os.environ | {"TANDEM_DATABASE_URL": database_url, "TANDEM_LOG_LEVEL": "WARNING"}
+    for name in unset:
+        environment.pop(name, None)
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
         env=environment,

@@ -4,13 +4,15 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from arq import create_pool
 from arq.worker import create_worker
 
 from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
+from app.adapters.security.jwt import BearerTokensDisabled
 from app.domain.identity import Role
 from app.domain.tenants import issue_api_key
-from app.main import build_worker_settings
+from app.main import build_worker_settings, create_app
 from tests.conftest import REDIS_URL, requires_redis
 from tests.integration.helpers import tandem
 
@@ -72,3 +74,23 @@ async def test_migrate_is_idempotent(database_url):
 async def test_export_schema_check_passes_on_the_committed_files(database_url):
     result = tandem("export-schema", "--check", database_url=database_url)
     assert result.returncode == 0, result.stderr
+
+
+async def test_serve_refuses_a_server_database_without_a_jwt_secret(settings):
+    # Refused before anything connects: the database named here does not exist.
+    nowhere = "postgresql+asyncpg://tandem@127.0.0.1:9/tandem"
+    result = tandem("serve", database_url=nowhere, unset=["TANDEM_JWT_SECRET"])
+    assert result.returncode == 2
+    assert "TANDEM_JWT_SECRET is required" in result.stderr
+    # An app served some other way (an ASGI server of the operator's choice) will not start.
+    app = create_app(settings.model_copy(update={"database_url": nowhere, "jwt_secret": None}))
+    with pytest.raises(ValueError, match="TANDEM_JWT_SECRET is required"):
+        async with app.router.lifespan_context(app):
+            pass
+
+
+async def test_the_embedded_mode_serves_without_a_jwt_secret(settings, tmp_path):
+    embedded = f"sqlite+aiosqlite:///{tmp_path / 'tandem.db'}"
+    app = create_app(settings.model_copy(update={"database_url": embedded, "jwt_secret": None}))
+    async with app.router.lifespan_context(app):
+        assert isinstance(app.state.services.token_verifier, BearerTokensDisabled)

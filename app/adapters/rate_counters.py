@@ -1,0 +1,50 @@
+"""Request counters for rate limits: in Redis, shared by every API process, or in memory
+for the embedded single process."""
+
+import logging
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+
+class RedisRateCounter:
+    """INCR and EXPIRE in one transaction per request. When Redis cannot be reached the
+    request is counted as the first of its window: a rate limit must not take the API down."""
+
+    def __init__(self, url: str) -> None:
+        self._redis = Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+
+    async def increment(self, key: str, *, window: int, expires_in: int) -> int:
+        name = f"tandem:rate:{key}:{window}"
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(name)
+                pipe.expire(name, expires_in, nx=True)
+                count, _ = await pipe.execute()
+        except (RedisError, OSError) as error:
+            logger.warning("Rate limit not applied: Redis is unreachable (%s)", error)
+            return 1
+        return int(count)
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+
+class MemoryRateCounter:
+    """One process's counts. Only the current window of each key is kept."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[int, int]] = {}
+
+    async def increment(self, key: str, *, window: int, expires_in: int) -> int:
+        seen, count = self._counts.get(key, (window, 0))
+        count = count + 1 if seen == window else 1
+        self._counts[key] = (window, count)
+        if len(self._counts) > 100_000:
+            self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
+        return count
+
+    async def aclose(self) -> None:
+        return None
