@@ -5,7 +5,7 @@ delivered once."""
 import asyncio
 import uuid
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -295,11 +295,13 @@ async def test_the_loop_runs_from_the_first_notice_to_the_reassessment(client, e
     completed_on = datetime.now(UTC).date()
     assert reassessment.due_date == completed_on + timedelta(days=20)
 
-    # It opens once its due date is within the assessment step's 14 days.
-    await workflow_service.advance_workflows(uow(), now=datetime.now(UTC) + timedelta(days=5))
+    # It opens once its due date is within the assessment step's 14 days. The job reads
+    # "today" in the workflow's zone (Paris): from noon UTC, that is the same date.
+    noon = datetime.combine(completed_on, time(12), tzinfo=UTC)
+    await workflow_service.advance_workflows(uow(), now=noon + timedelta(days=5))
     reassessment = await get_assessment(uow(), hr, assessment_id=reassessment.id)
     assert reassessment.status is AssessmentStatus.SCHEDULED
-    await workflow_service.advance_workflows(uow(), now=datetime.now(UTC) + timedelta(days=7))
+    await workflow_service.advance_workflows(uow(), now=noon + timedelta(days=7))
     reassessment = await get_assessment(uow(), hr, assessment_id=reassessment.id)
     assert reassessment.status is AssessmentStatus.OPEN
     opened_notices = await notification_service.list_notifications(
