@@ -155,7 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    install_problem_openapi(app)
+    install_problem_openapi(app, own_errors=(scim.PREFIX,))
     for module in (
         operations,
         identity,

@@ -141,6 +141,16 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    if error.status_code == 400 and isinstance(error.__cause__, UnicodeDecodeError):
+        # FastAPI's answer to a JSON body that is not UTF-8. It is invalid JSON (RFC 8259
+        # requires UTF-8), so it gets the 422 that any other invalid JSON gets.
+        return problem_response(
+            422,
+            "invalid_input",
+            "The body is not valid JSON.",
+            request,
+            errors=[FieldError("body", "Send the body as UTF-8 encoded JSON.")],
+        )
     code = _TITLES.get(error.status_code, "error").lower().replace(" ", "_")
     detail = error.detail if isinstance(error.detail, str) else None
     return problem_response(error.status_code, code, detail, request, headers=error.headers)
@@ -208,9 +218,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict]:
     }
 
 
-def install_problem_openapi(app: FastAPI) -> None:
+def install_problem_openapi(app: FastAPI, *, own_errors: tuple[str, ...] = ()) -> None:
     """Make the OpenAPI document tell the truth: FastAPI documents its own 422 body, but every
-    error here, 422 included, is a Problem served as application/problem+json."""
+    error here, 422 included, is a Problem served as application/problem+json. Paths under
+    `own_errors` prefixes document their own error format, and never answer 422."""
 
     def openapi() -> dict:
         if app.openapi_schema is None:
@@ -226,9 +237,12 @@ def install_problem_openapi(app: FastAPI) -> None:
             problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(problem.pop("$defs", {}))
             schemas["Problem"] = problem
-            for operations in document.get("paths", {}).values():
+            for path, operations in document.get("paths", {}).items():
                 for operation in operations.values():
                     responses = operation.get("responses", {})
+                    if path.startswith(own_errors):
+                        responses.pop("422", None)
+                        continue
                     if "422" in responses:
                         responses["422"]["content"] = _PROBLEM_CONTENT
                     if "401" in responses:  # authenticated, so counted against a rate limit

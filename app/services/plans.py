@@ -658,14 +658,19 @@ def _normalised(
     reports: Sequence[CompletionReport],
 ) -> tuple[list[CompletionReport], dict[int, str]]:
     """The reports with their completion ids trimmed as they are stored, and why each
-    unusable one is (index -> detail)."""
+    unusable one is (index -> detail). An unusable report's external ids are dropped, so
+    that no lookup sends them to the database (PostgreSQL refuses a NUL outright)."""
     cleaned, invalid = [], {}
     for index, report in enumerate(reports):
         errors: list[FieldError] = []
         completion_id = check_reference(report.completion_id, "completion_id", errors)
         if not completion_id:
             errors.append(FieldError("completion_id", "Give the completion's id."))
+        for field in ("employee_external_id", "item_external_id"):
+            if (value := getattr(report, field)) is not None:
+                check_reference(value, field, errors)
         if errors:
             invalid[index] = errors[0].message
+            report = replace(report, employee_external_id=None, item_external_id=None)
         cleaned.append(replace(report, completion_id=completion_id))
     return cleaned, invalid

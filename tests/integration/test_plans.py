@@ -526,6 +526,26 @@ async def test_plans_through_graphql(client, new_tenant):
     assert policy["data"]["setPlanPolicy"] == {"version": 1, "budget": {"minutes": 60}}
 
 
+async def test_a_report_naming_someone_with_a_nul_is_invalid_not_a_500(client, new_tenant):
+    # PostgreSQL refuses a NUL in text outright: such an id must never reach a lookup.
+    admin = await new_tenant()
+    lms = await key_for(client, admin, "integration")
+    reports = [
+        {"completion_id": "c-1", "employee_external_id": "a\x00"},
+        {"completion_id": "c-2", "employee_external_id": "a", "item_external_id": "\x00"},
+        {"completion_id": "c-3", "employee_external_id": "nobody", "item_external_id": "x"},
+    ]
+    response = await client.post(
+        "/v1/learning-completions", json={"completions": reports}, headers=lms
+    )
+    assert response.status_code == 200, response.text
+    assert [r["status"] for r in response.json()["results"]] == [
+        "invalid",
+        "invalid",
+        "unknown_employee",
+    ]
+
+
 async def test_completion_ids_are_compared_as_stored(client, new_tenant):
     admin = await new_tenant()
     ids, people, basics, _ = await small_org(client, admin)

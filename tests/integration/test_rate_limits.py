@@ -93,3 +93,16 @@ async def test_an_unreachable_redis_does_not_stop_the_api(settings, new_tenant, 
             response = await c.get("/v1/me", headers=auth(admin))
             assert response.status_code == 200
     assert "Rate limit not applied: Redis is unreachable" in caplog.text
+
+
+async def test_scim_clients_get_a_scim_429_with_retry_after(settings, new_tenant, client):
+    admin = await new_tenant()
+    scim = await key_for(client, admin, "integration")
+    async with served(settings, rate_limit_per_minute=2) as limited:
+        await in_a_fresh_window(limited, scim)
+        assert (await limited.get("/scim/v2/Users", headers=scim)).status_code == 200
+        refused = await limited.get("/scim/v2/Users", headers=scim)
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/scim+json"
+    assert refused.json()["status"] == "429"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60

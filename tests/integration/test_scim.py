@@ -519,3 +519,14 @@ async def test_tenants_and_roles(client, new_tenant):
         response = await scim(client, "GET", "/Users", await key_for(client, admin, role))
         assert_scim_error(response, 403)
     assert (await scim(client, "GET", "/Users", auth(admin))).status_code == 200
+
+
+async def test_a_body_that_is_not_utf8_json_is_a_scim_400_not_a_500(client, new_tenant):
+    admin = await new_tenant()
+    lms = await integration(client, admin)
+    response = await client.post(
+        "/scim/v2/Users", content=b"\x80\xff", headers=lms | {"Content-Type": SCIM}
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == SCIM
+    assert response.json()["scimType"] == "invalidSyntax"

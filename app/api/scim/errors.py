@@ -9,8 +9,9 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from scim2_models import Error, SCIMException
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.domain.errors import (
     Conflict,
@@ -21,6 +22,7 @@ from app.domain.errors import (
     PreconditionFailed,
     Unauthenticated,
 )
+from app.domain.rate_limits import RateLimited
 
 SCIM_MEDIA_TYPE = "application/scim+json"
 logger = logging.getLogger(__name__)
@@ -28,6 +30,30 @@ logger = logging.getLogger(__name__)
 
 class ScimResponse(JSONResponse):
     media_type = SCIM_MEDIA_TYPE
+
+
+class ScimError(BaseModel):
+    """RFC 7644 section 3.12, as the OpenAPI document shows it."""
+
+    schemas: list[str]
+    status: str
+    scimType: str | None = None
+    detail: str | None = None
+
+
+_TITLES = {
+    400: "The request is not valid (RFC 7644 scimType says how)",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    409: "Conflict (uniqueness)",
+    412: "The If-Match version is not the current one",
+    429: "The credential used its quota; see Retry-After",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": title, "model": ScimError} for status, title in _TITLES.items()
+}
+"""The errors every SCIM operation may answer with, in SCIM's error format."""
 
 
 class ScimRoute(APIRoute):
@@ -49,6 +75,9 @@ def error_response(error: Exception) -> ScimResponse:
     status, scim_type, detail = _describe(error)
     body = Error(status=status, scim_type=scim_type, detail=detail).model_dump()
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(error, RateLimited):
+        # Entra ID and Okta back off on 429 with Retry-After rather than give up.
+        headers = error.verdict.headers()
     return ScimResponse(body, status_code=status, headers=headers)
 
 
@@ -72,6 +101,13 @@ def _describe(error: Exception) -> tuple[int, str | None, str]:
         return 401, None, error.detail
     if isinstance(error, Forbidden):
         return 403, None, error.detail
+    if isinstance(error, RateLimited):
+        return 429, None, error.detail
+    if isinstance(error, StarletteHTTPException):
+        # What the framework refuses before the handler runs: a body that is not UTF-8 JSON
+        # (400), one past the size limit (413).
+        scim_type = "invalidSyntax" if error.status_code == 400 else None
+        return error.status_code, scim_type, str(error.detail)
     if isinstance(error, DomainError):
         return 400, "invalidValue", error.detail
     logger.exception("SCIM request failed", exc_info=error)

@@ -22,13 +22,19 @@ from scim2_models import (
 
 from app.api.deps import ActorDep, UowDep
 from app.api.scim import resources
-from app.api.scim.errors import SCIM_MEDIA_TYPE, ScimResponse, ScimRoute
+from app.api.scim.errors import ERROR_RESPONSES, SCIM_MEDIA_TYPE, ScimResponse, ScimRoute
 from app.api.scim.filters import group_condition, user_condition
 from app.domain.errors import NotFound
 from app.services import directory
 
 PREFIX = "/scim/v2"
-router = APIRouter(prefix=PREFIX, tags=["scim"], route_class=ScimRoute)
+router = APIRouter(
+    prefix=PREFIX,
+    tags=["scim"],
+    route_class=ScimRoute,
+    default_response_class=ScimResponse,
+    responses=ERROR_RESPONSES,
+)
 Payload = Annotated[dict[str, Any], Body(media_type=SCIM_MEDIA_TYPE)]
 FilterQuery = Annotated[str | None, Query(alias="filter", max_length=2000)]
 StartIndex = Annotated[int, Query(alias="startIndex", description="1-based.")]
