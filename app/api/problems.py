@@ -17,6 +17,7 @@ from app.domain.errors import (
     NotFound,
     PreconditionFailed,
     Unauthenticated,
+    Unavailable,
 )
 from app.domain.rate_limits import RateLimited
 from app.observability import request_id_var
@@ -33,6 +34,7 @@ _STATUS_BY_ERROR: dict[type[DomainError], int] = {
     Forbidden: 403,
     PreconditionFailed: 412,
     RateLimited: 429,
+    Unavailable: 503,
 }
 _TITLES = {
     400: "Bad request",
@@ -125,6 +127,8 @@ async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="tandem"'} if status == 401 else None
     if isinstance(error, RateLimited):
         headers = error.verdict.headers()
+    if isinstance(error, Unavailable):
+        headers = {"Retry-After": "1"}
     return problem_response(
         status, error.code, error.detail, request, errors=errors, headers=headers
     )

@@ -78,6 +78,13 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class Unavailable(DomainError):
+    """A dependency (the database) could not be reached or dropped the connection: nothing
+    was changed, and the same request may be sent again."""
+
+    code = "service_unavailable"
+
+
 class PreconditionFailed(DomainError):
     """The caller's copy is stale: the If-Match version is not the current one."""
 

@@ -2,7 +2,7 @@
 
 from typing import Self
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.adapters.db.assessments import SqlAssessmentRepository, SqlGapRepository
@@ -34,7 +34,9 @@ from app.adapters.db.repositories import SqlApiKeyRepository, SqlTenantRepositor
 from app.adapters.db.webhooks import SqlWebhookRepository
 from app.adapters.db.workflows import SqlWorkflowRepository
 from app.adapters.db.workforce import SqlWorkforceReportRepository
-from app.domain.errors import Conflict
+from app.domain.errors import Conflict, Unavailable
+
+UNREACHABLE = "The database could not be reached; nothing was changed. Retry shortly."
 
 
 class SqlUnitOfWork:
@@ -45,7 +47,10 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         if self._conn is not None:
             raise RuntimeError("This unit of work is already open; ask the factory for another.")
-        self._conn = await self._engine.connect()
+        try:
+            self._conn = await self._engine.connect()
+        except (OperationalError, InterfaceError, OSError) as error:
+            raise Unavailable(UNREACHABLE) from error
         await self._conn.begin()
         self.tenants = SqlTenantRepository(self._conn)
         self.api_keys = SqlApiKeyRepository(self._conn)
@@ -83,6 +88,10 @@ class SqlUnitOfWork:
         finally:
             await self._conn.close()
             self._conn = None
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            # The connection died under the transaction (a database restart, a failover):
+            # the database rolled it back whole, so the request can simply be sent again.
+            raise Unavailable(UNREACHABLE) from exc
         if isinstance(exc, IntegrityError):
             # The services check uniqueness and references first; this is the backstop for two
             # requests racing past those checks at once.

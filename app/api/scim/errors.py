@@ -21,6 +21,7 @@ from app.domain.errors import (
     NotFound,
     PreconditionFailed,
     Unauthenticated,
+    Unavailable,
 )
 from app.domain.rate_limits import RateLimited
 
@@ -103,6 +104,8 @@ def _describe(error: Exception) -> tuple[int, str | None, str]:
         return 403, None, error.detail
     if isinstance(error, RateLimited):
         return 429, None, error.detail
+    if isinstance(error, Unavailable):
+        return 503, None, error.detail
     if isinstance(error, StarletteHTTPException):
         # What the framework refuses before the handler runs: a body that is not UTF-8 JSON
         # (400), one past the size limit (413).
