@@ -226,6 +226,23 @@ def credentials(tenant_id: uuid.UUID, employee: str, manager: str) -> dict[Role,
     return {role: token(tenant_id, role, people.get(role)) for role in ROLES}
 
 
+LEVELS = [{"code": c, "label": c} for c in ("low", "mid", "high")]
+CSV = (
+    "group_key,group_name,group_description,group_parent_key,capability_key,"
+    "capability_name,capability_type,capability_description,scale_key,level,indicator\n"
+    ",,,,k,K,skill,,core,1,Does it with help\n"
+)
+
+
+def loop(cohort_id: str, cron: str) -> dict:
+    """A workflow definition: assess the cohort on a schedule."""
+    return {
+        "target": {"kind": "cohort", "ids": [cohort_id]},
+        "triggers": [{"type": "schedule", "cron": cron}],
+        "steps": [{"id": "assess", "type": "open_assessment", "due_in_days": 14}],
+    }
+
+
 async def build_world(client, admin) -> dict[str, str]:
     """One of everything a path can name, in the admin's tenant; returns ids by path
     parameter name, with `m` (a's manager) and `a` (the employee) for the credentials."""
@@ -310,11 +327,7 @@ async def build_world(client, admin) -> dict[str, str]:
             {
                 "key": "loop",
                 "name": "Loop",
-                "definition": {
-                    "target": {"kind": "cohort", "ids": [cohort]},
-                    "triggers": [{"type": "schedule", "cron": "0 9 1 * *"}],
-                    "steps": [{"id": "assess", "type": "open_assessment", "due_in_days": 14}],
-                },
+                "definition": loop(cohort, "0 9 1 * *"),
             },
         ),
         "subscription_id": await created(
@@ -340,12 +353,7 @@ def bodies(w: dict[str, str]) -> dict[str, dict]:
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
         "Operations": [{"op": "replace", "path": "active", "value": True}],
     }
-    levels = [{"code": c, "label": c} for c in ("low", "mid", "high")]
-    definition = {
-        "target": {"kind": "cohort", "ids": [w["cohort_id"]]},
-        "triggers": [{"type": "schedule", "cron": "0 9 2 * *"}],
-        "steps": [{"id": "assess", "type": "open_assessment", "due_in_days": 14}],
-    }
+    definition = loop(w["cohort_id"], "0 9 2 * *")
     item = {
         "title": "Negotiation basics",
         "kind": "course",
@@ -354,8 +362,8 @@ def bodies(w: dict[str, str]) -> dict[str, dict]:
     content = {"capabilities": [{"key": "k", "name": "K", "type": "skill", "scale_key": "core"}]}
     json_bodies = {
         "POST /v1/api-keys": {"name": "k", "roles": ["employee"], "employee_id": w["a"]},
-        "POST /v1/scales": {"key": "s2", "name": "S", "levels": levels},
-        "PUT /v1/scales/{scale_id}": {"name": "S", "levels": levels},
+        "POST /v1/scales": {"key": "s2", "name": "S", "levels": LEVELS},
+        "PUT /v1/scales/{scale_id}": {"name": "S", "levels": LEVELS},
         "POST /v1/frameworks": {"key": "f2", "name": "F"},
         "PATCH /v1/frameworks/{framework_id}": {"name": "Renamed"},
         "PUT /v1/frameworks/{framework_id}/versions/{number}": content,
@@ -457,11 +465,6 @@ def bodies(w: dict[str, str]) -> dict[str, dict]:
             "Operations": [{"op": "add", "path": "members", "value": [{"value": w["a"]}]}],
         },
     }
-    csv = (
-        "group_key,group_name,group_description,group_parent_key,capability_key,"
-        "capability_name,capability_type,capability_description,scale_key,level,indicator\n"
-        ",,,,k,K,skill,,core,1,Does it with help\n"
-    )
     return (
         {op: {"json": body} for op, body in json_bodies.items()}
         | {"POST /v1/xapi/statements": {"json": statement, "headers": XAPI_VERSION}}
@@ -471,7 +474,7 @@ def bodies(w: dict[str, str]) -> dict[str, dict]:
         }
         | {
             "POST /v1/frameworks:import": {
-                "content": csv,
+                "content": CSV,
                 "headers": {"Content-Type": "text/csv"},
                 "params": {"key": "csv", "name": "CSV"},
             },
@@ -656,23 +659,13 @@ def _is_uuid(value: str) -> bool:
 def graphql_calls(w: dict[str, str]) -> dict[str, tuple[str, dict]]:
     """Each query and mutation field: the REST operation it shares a use case with (so the
     same roles must be allowed) and well-formed arguments naming the world's data."""
-    levels = [{"code": c, "label": c} for c in ("low", "mid", "high")]
-    definition = {
-        "target": {"kind": "cohort", "ids": [w["cohort_id"]]},
-        "triggers": [{"type": "schedule", "cron": "0 9 2 * *"}],
-        "steps": [{"id": "assess", "type": "open_assessment", "due_in_days": 14}],
-    }
+    definition = loop(w["cohort_id"], "0 9 2 * *")
     item = {
         "title": "Negotiation basics",
         "kind": "COURSE",
         "targets": [{"capabilityId": w["capability_id"], "fromLevel": 1, "toLevel": 2}],
     }
     requirements = [{"capabilityId": w["capability_id"], "requiredLevel": 3}]
-    csv = (
-        "group_key,group_name,group_description,group_parent_key,capability_key,"
-        "capability_name,capability_type,capability_description,scale_key,level,indicator\n"
-        ",,,,k,K,skill,,core,1,Does it with help\n"
-    )
     content = {
         "groups": [],
         "capabilities": [{"key": "k", "name": "K", "type": "SKILL", "scaleKey": "core"}],
@@ -755,13 +748,13 @@ def graphql_calls(w: dict[str, str]) -> dict[str, tuple[str, dict]]:
             {"input": {"name": "k", "roles": ["EMPLOYEE"], "employeeId": w["a"]}},
         ),
         "revokeApiKey": ("POST /v1/api-keys/{key_id}:revoke", {"id": w["key_id"]}),
-        "createScale": ("POST /v1/scales", {"key": "s2", "input": {"name": "S", "levels": levels}}),
+        "createScale": ("POST /v1/scales", {"key": "s2", "input": {"name": "S", "levels": LEVELS}}),
         "updateScale": (
             "PUT /v1/scales/{scale_id}",
-            {"id": w["scale_id"], "input": {"name": "S", "levels": levels}},
+            {"id": w["scale_id"], "input": {"name": "S", "levels": LEVELS}},
         ),
         "createFramework": ("POST /v1/frameworks", {"key": "f2", "name": "F"}),
-        "importFrameworkCsv": ("POST /v1/frameworks:import", {"key": "c", "name": "C", "csv": csv}),
+        "importFrameworkCsv": ("POST /v1/frameworks:import", {"key": "c", "name": "C", "csv": CSV}),
         "renameFramework": (
             "PATCH /v1/frameworks/{framework_id}",
             {"id": w["framework_id"], "name": "Renamed"},

@@ -102,6 +102,9 @@ async def test_a_bulk_upsert_cut_off_from_the_database_is_all_or_nothing_and_ret
     assert await stored() == (ROWS, 1)
 
 
+HOOK_HOST = "receiver.example.com"
+
+
 class FailingReceiver:
     """An HTTP server on a local port that answers every request 503, keeping what it was
     sent. The subscription names a public host (loopback ones are refused, as SSRF would
@@ -138,9 +141,6 @@ class FailingReceiver:
         return HttpxWebhookSender(
             httpx.AsyncClient(mounts={"all://": elsewhere, f"http://{HOOK_HOST}": proxied})
         )
-
-
-HOOK_HOST = "receiver.example.com"
 
 
 async def test_a_receiver_that_never_recovers_is_retried_with_backoff_then_dead_lettered(
