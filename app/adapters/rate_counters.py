@@ -21,7 +21,9 @@ class RedisRateCounter:
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.incr(name)
-                pipe.expire(name, expires_in, nx=True)
+                # The key names its window, so setting the expiry again is harmless (and
+                # EXPIRE ... NX would need Redis 7).
+                pipe.expire(name, expires_in)
                 count, _ = await pipe.execute()
         except (RedisError, OSError) as error:
             logger.warning("Rate limit not applied: Redis is unreachable (%s)", error)
@@ -33,17 +35,19 @@ class RedisRateCounter:
 
 
 class MemoryRateCounter:
-    """One process's counts. Only the current window of each key is kept."""
+    """One process's counts, kept for the current window only."""
 
     def __init__(self) -> None:
         self._counts: dict[str, tuple[int, int]] = {}
+        self._window = 0
 
     async def increment(self, key: str, *, window: int, expires_in: int) -> int:
+        if window != self._window:  # past windows' counts are never read again
+            self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
+            self._window = window
         seen, count = self._counts.get(key, (window, 0))
         count = count + 1 if seen == window else 1
         self._counts[key] = (window, count)
-        if len(self._counts) > 100_000:
-            self._counts = {k: v for k, v in self._counts.items() if v[0] == window}
         return count
 
     async def aclose(self) -> None:

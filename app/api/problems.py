@@ -146,8 +146,8 @@ async def _validation_error(request: Request, error: RequestValidationError) -> 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
     if error.status_code == 400 and isinstance(error.__cause__, UnicodeDecodeError):
-        # FastAPI's answer to a JSON body that is not UTF-8. It is invalid JSON (RFC 8259
-        # requires UTF-8), so it gets the 422 that any other invalid JSON gets.
+        # FastAPI's answer to a JSON body whose bytes do not decode as text: it is invalid
+        # JSON, so it gets the 422 that any other invalid JSON gets.
         return problem_response(
             422,
             "invalid_input",

