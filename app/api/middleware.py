@@ -9,7 +9,12 @@ import uuid
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.problems import BodyTooLarge, internal_error_body, problem_body
+from app.api.problems import (
+    BodyTooLarge,
+    internal_error_body,
+    problem_body,
+    rate_limit_headers,
+)
 from app.observability import request_id_var
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -61,7 +66,8 @@ class RequestContextMiddleware:
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER, request_id.encode()))
                 if verdict := state.get("rate_limit"):
-                    headers += [(k.encode(), v.encode()) for k, v in verdict.headers().items()]
+                    fields = rate_limit_headers(verdict).items()
+                    headers += [(k.encode(), v.encode()) for k, v in fields]
                 message = {**message, "headers": headers}
             await send(message)
 

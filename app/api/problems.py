@@ -19,7 +19,7 @@ from app.domain.errors import (
     Unauthenticated,
     Unavailable,
 )
-from app.domain.rate_limits import RateLimited
+from app.domain.rate_limits import RateLimited, RateVerdict
 from app.observability import request_id_var
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -104,6 +104,19 @@ def problem_response(
     )
 
 
+def rate_limit_headers(verdict: RateVerdict) -> dict[str, str]:
+    """The IETF RateLimit-Policy and RateLimit fields (draft-ietf-httpapi-ratelimit-headers),
+    with Retry-After when the request is refused."""
+    name, policy = verdict.policy.name, verdict.policy
+    fields = {
+        "RateLimit-Policy": f'"{name}";q={policy.quota};w={policy.window_seconds}',
+        "RateLimit": f'"{name}";r={verdict.remaining};t={verdict.reset_seconds}',
+    }
+    if not verdict.admitted:
+        fields["Retry-After"] = str(verdict.reset_seconds)
+    return fields
+
+
 def _status_of(error: DomainError) -> int:
     for kind in type(error).__mro__:
         if kind in _STATUS_BY_ERROR:
@@ -126,7 +139,7 @@ async def _domain_error(request: Request, error: DomainError) -> JSONResponse:
         errors = [FieldError(_located(e.field, request), e.message) for e in error.errors]
     headers = {"WWW-Authenticate": 'Bearer realm="tandem"'} if status == 401 else None
     if isinstance(error, RateLimited):
-        headers = error.verdict.headers()
+        headers = rate_limit_headers(error.verdict)
     if isinstance(error, Unavailable):
         headers = {"Retry-After": "1"}
     return problem_response(

@@ -33,18 +33,6 @@ class RateVerdict:
     reset_seconds: int
     admitted: bool
 
-    def headers(self) -> dict[str, str]:
-        """The IETF RateLimit-Policy and RateLimit fields (draft-ietf-httpapi-ratelimit-headers),
-        with Retry-After when the request is refused."""
-        name = self.policy.name
-        fields = {
-            "RateLimit-Policy": f'"{name}";q={self.policy.quota};w={self.policy.window_seconds}',
-            "RateLimit": f'"{name}";r={self.remaining};t={self.reset_seconds}',
-        }
-        if not self.admitted:
-            fields["Retry-After"] = str(self.reset_seconds)
-        return fields
-
 
 class RateLimited(DomainError):
     """The credential has used its quota for the current window."""

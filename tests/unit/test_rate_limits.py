@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from app.adapters.rate_counters import MemoryRateCounter
+from app.api.problems import rate_limit_headers
 from app.domain.identity import Actor, Role
 from app.domain.rate_limits import RateLimited, RatePolicy
 from app.services.rate_limits import RateLimiter
@@ -27,14 +28,14 @@ def test_a_moment_falls_in_one_window_and_resets_in_whole_seconds(moment, window
 
 def test_the_headers_say_quota_window_remaining_and_reset():
     policy = RatePolicy(5)
-    assert policy.verdict(2, 17).headers() == {
+    assert rate_limit_headers(policy.verdict(2, 17)) == {
         "RateLimit-Policy": '"per-credential";q=5;w=60',
         "RateLimit": '"per-credential";r=3;t=17',
     }
     refused = policy.verdict(6, 17)
     assert not refused.admitted
-    assert refused.headers()["RateLimit"] == '"per-credential";r=0;t=17'
-    assert refused.headers()["Retry-After"] == "17"
+    assert rate_limit_headers(refused)["RateLimit"] == '"per-credential";r=0;t=17'
+    assert rate_limit_headers(refused)["Retry-After"] == "17"
 
 
 async def test_the_quota_holds_per_credential_and_window():

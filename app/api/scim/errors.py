@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from scim2_models import Error, SCIMException
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.problems import rate_limit_headers
 from app.domain.errors import (
     Conflict,
     DomainError,
@@ -79,7 +80,7 @@ def error_response(error: Exception) -> ScimResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(error, RateLimited):
         # Entra ID and Okta back off on 429 with Retry-After rather than give up.
-        headers = error.verdict.headers()
+        headers = rate_limit_headers(error.verdict)
     if isinstance(error, Unavailable):
         headers = {"Retry-After": "1"}
     return ScimResponse(body, status_code=status, headers=headers)
